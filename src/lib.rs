@@ -1,1 +1,26 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
 
+mod condition;
+mod error;
+mod json;
+mod policy;
+mod request;
+mod set;
+pub mod system;
+mod value;
+mod wildcard;
+
+pub use condition::{Condition, Family, Operator, OperatorName, Outcome, Qualifier, Test, Values};
+pub use error::{Location, PolicyError, PolicyErrors, RequestError, Span};
+pub use policy::{
+    ActionClause, Effect, PatternText, Policy, PolicyKind, Principal, ResourceClause, Statement, MAX_DOCUMENT_BYTES,
+    MAX_STATEMENTS,
+};
+pub use request::{Context, Request, RequestBuilder, RequestValue};
+pub use set::{CompiledPolicySet, ConditionError, Decision, PolicySet, Response, StatementRef};
+pub use value::{Decimal, Instant};
+pub use wildcard::Pattern;
+
+/// Limits of the JSON reader.
+pub use json::MAX_DEPTH;

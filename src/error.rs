@@ -1,0 +1,179 @@
+//! Errors of reading policies and building requests, with the source positions they point at.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A byte range in a document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (bytes).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+/// A place in a document: byte span and 1-based line and column (the column counts characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Location {
+    /// Where the text is.
+    pub span: Span,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+/// Turns byte offsets of one text into lines and columns.
+pub(crate) struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of every line.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    pub(crate) fn locate(&self, span: Span) -> Location {
+        let line = self.starts.partition_point(|&s| s <= span.start).max(1);
+        let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(line_start..span.start.min(self.text.len()))
+            .map_or(0, |prefix| prefix.chars().count());
+        Location {
+            span,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// One mistake in a policy document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// Where the mistake is.
+    pub location: Location,
+    /// What is wrong (lowercase, no final period, user input in backticks).
+    pub message: String,
+    /// How to fix it, where we can tell.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.location.line, self.location.column, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {help})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every mistake found in one policy document, with its origin and text for rendering.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct PolicyErrors {
+    /// The file name (or `<stdin>`, or `<builtin>`) the document came from.
+    pub origin: Arc<str>,
+    /// The document's text, for showing the lines the errors point at. Empty when the document
+    /// was not valid UTF-8 or was too large to keep.
+    pub text: Arc<str>,
+    /// The mistakes, in document order.
+    pub errors: Vec<PolicyError>,
+}
+
+impl fmt::Display for PolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{e}", self.origin)?;
+        }
+        Ok(())
+    }
+}
+
+/// A request that cannot be evaluated: it is refused when it is built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The action is not of the form `service:Name`.
+    #[error("invalid action `{action}`: {reason}")]
+    Action {
+        /// The action as given.
+        action: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The resource is empty or holds characters no ARN has.
+    #[error("invalid resource `{resource}`: {reason}")]
+    Resource {
+        /// The resource as given.
+        resource: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A context key is empty or holds control characters.
+    #[error("invalid context key `{key}`: {reason}")]
+    ContextKey {
+        /// The key as given.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value of a well-known key (SPEC §4) does not have the key's type.
+    #[error("invalid value `{value}` for `{key}`: expected {expected}")]
+    ContextValue {
+        /// The key.
+        key: String,
+        /// The value as given.
+        value: String,
+        /// The type the key needs.
+        expected: &'static str,
+    },
+    /// The resource group id is empty or holds control characters.
+    #[error("invalid resource group `{0}`")]
+    ResourceGroup(String),
+}
+
+/// Escapes control characters so that an error message stays on one line and shows them.
+pub(crate) fn visible(text: &str) -> String {
+    const MAX: usize = 200;
+    let mut out: String = text.chars().take(MAX).flat_map(char::escape_debug).collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_count_characters() {
+        let text = "ab\né€x\n\nz";
+        let index = LineIndex::new(text);
+        let at = |offset| {
+            let l = index.locate(Span::new(offset, offset));
+            (l.line, l.column)
+        };
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(2), (1, 3));
+        assert_eq!(at(3), (2, 1));
+        assert_eq!(at(8), (2, 3)); // after é (2 bytes) and € (3 bytes)
+        assert_eq!(at(10), (3, 1));
+        assert_eq!(at(11), (4, 1));
+    }
+}

@@ -1,0 +1,957 @@
+//! The checked policy model and the reader that lowers a JSON document into it (SPEC §1).
+//!
+//! Step one, [`crate::json`], turns text into a tree of values with spans. Step two, here,
+//! checks that tree against the RAM grammar and builds the model, which holds only valid
+//! policies. Lowering goes on after a mistake so that every error of a document is reported.
+
+use std::sync::Arc;
+
+use crate::condition::{Condition, Family, Operator, OperatorName, Test, Values};
+use crate::error::{LineIndex, Location, PolicyError, PolicyErrors, Span};
+use crate::json::{self, Key, Node, Value};
+use crate::value::{parse_bool, parse_network, Decimal, Instant};
+use crate::wildcard::Pattern;
+
+/// Largest document accepted, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// Most statements accepted in one document.
+pub const MAX_STATEMENTS: usize = 10_000;
+
+/// Which kind of policy a document is; it decides which elements are allowed (SPEC §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PolicyKind {
+    /// A policy attached to a user, group or role.
+    #[default]
+    Identity,
+    /// The `Policy` parameter of an AssumeRole call.
+    Session,
+    /// A Resource Directory control policy.
+    Control,
+    /// A resource-based policy with `Principal` and `Resource` (a bucket policy).
+    Resource,
+    /// A role's trust policy: `Principal`, no `Resource`.
+    Trust,
+}
+
+impl PolicyKind {
+    fn has_principal(self) -> bool {
+        matches!(self, PolicyKind::Resource | PolicyKind::Trust)
+    }
+}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Effect {
+    /// Grants.
+    Allow,
+    /// Refuses, overriding any grant.
+    Deny,
+}
+
+/// A wildcard pattern as written in `Action`, `NotAction`, `Resource` or `NotResource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternText {
+    /// The pattern as written.
+    pub text: Box<str>,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// The action part of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionClause {
+    /// Matches when the request action matches any pattern.
+    Action(Vec<PatternText>),
+    /// Matches when the request action matches none of the patterns.
+    NotAction(Vec<PatternText>),
+}
+
+/// The resource part of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceClause {
+    /// Matches when the request resource matches any pattern.
+    Resource(Vec<PatternText>),
+    /// Matches when the request resource matches none of the patterns.
+    NotResource(Vec<PatternText>),
+}
+
+impl ActionClause {
+    /// The patterns, and whether they are negated.
+    pub fn patterns(&self) -> (&[PatternText], bool) {
+        match self {
+            ActionClause::Action(p) => (p, false),
+            ActionClause::NotAction(p) => (p, true),
+        }
+    }
+}
+
+impl ResourceClause {
+    /// The patterns, and whether they are negated.
+    pub fn patterns(&self) -> (&[PatternText], bool) {
+        match self {
+            ResourceClause::Resource(p) => (p, false),
+            ResourceClause::NotResource(p) => (p, true),
+        }
+    }
+}
+
+/// The `Principal` of a resource-based statement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Principal {
+    /// `"*"`: everyone.
+    pub any: bool,
+    /// `RAM` entries: ARNs of accounts (`acs:ram::A:root`), users and roles.
+    pub ram: Vec<Box<str>>,
+    /// `Service` entries such as `ecs.aliyuncs.com`.
+    pub service: Vec<Box<str>>,
+    /// `Federated` entries: identity provider ARNs.
+    pub federated: Vec<Box<str>>,
+    /// Bare account or user ids (bucket policies).
+    pub ids: Vec<Box<str>>,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// One checked statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// 0-based index in the `Statement` array.
+    pub index: usize,
+    /// The `Sid`, if any.
+    pub sid: Option<Arc<str>>,
+    /// `Allow` or `Deny`.
+    pub effect: Effect,
+    /// `Action` or `NotAction`.
+    pub action: ActionClause,
+    /// `Resource` or `NotResource`; absent only in trust policies.
+    pub resource: Option<ResourceClause>,
+    /// `Principal`; present only in resource-based policies.
+    pub principal: Option<Principal>,
+    /// The conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+    /// Where the statement's `{` is.
+    pub location: Location,
+}
+
+/// One checked policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    name: Arc<str>,
+    origin: Arc<str>,
+    kind: PolicyKind,
+    statements: Vec<Statement>,
+    characters: usize,
+}
+
+impl Policy {
+    /// Reads an identity policy from JSON text; `name` is used in explanations and errors.
+    pub fn parse(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+        Policy::from_bytes(name, name, PolicyKind::Identity, text.as_bytes())
+    }
+
+    /// Reads a policy of any kind from bytes. `origin` is where it came from (a file name, or
+    /// `<stdin>`); errors carry it.
+    pub fn from_bytes(name: &str, origin: &str, kind: PolicyKind, bytes: &[u8]) -> Result<Policy, PolicyErrors> {
+        let origin: Arc<str> = origin.into();
+        let whole = |message: String, help: Option<&str>, source: &str| PolicyErrors {
+            origin: origin.clone(),
+            text: source.into(),
+            errors: vec![PolicyError {
+                location: Location {
+                    span: Span::new(0, 0),
+                    line: 1,
+                    column: 1,
+                },
+                message,
+                help: help.map(Into::into),
+            }],
+        };
+        if bytes.len() > MAX_DOCUMENT_BYTES {
+            return Err(whole(
+                format!("document is {} bytes, larger than the limit of 1 MiB", bytes.len()),
+                Some("RAM itself accepts at most 6,144 characters in a custom policy"),
+                "",
+            ));
+        }
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let valid = std::str::from_utf8(bytes.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default();
+                let mut errors = whole("document is not valid UTF-8".into(), Some("save the file as UTF-8"), "");
+                if let Some(first) = errors.errors.first_mut() {
+                    let at = LineIndex::new(valid).locate(Span::new(valid.len(), valid.len()));
+                    first.location = at;
+                    first.message = format!(
+                        "document is not valid UTF-8 (invalid byte at line {}, column {})",
+                        at.line, at.column
+                    );
+                }
+                return Err(errors);
+            }
+        };
+        let parsed = json::parse(text);
+        let mut lower = Lowering {
+            index: LineIndex::new(text),
+            kind,
+            errors: Vec::new(),
+        };
+        for p in parsed.problems {
+            lower.error_help(p.span, p.message, p.help);
+        }
+        let statements = match &parsed.root {
+            Some(root) => lower.document(root),
+            None => Vec::new(),
+        };
+        if !lower.errors.is_empty() {
+            lower.errors.sort_by_key(|e| e.location.span.start);
+            return Err(PolicyErrors {
+                origin,
+                text: text.into(),
+                errors: lower.errors,
+            });
+        }
+        Ok(Policy {
+            name: name.into(),
+            origin,
+            kind,
+            statements,
+            characters: text.chars().count(),
+        })
+    }
+
+    /// The policy's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The policy's name, shared.
+    pub fn name_arc(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// Where the policy came from (file name, `<stdin>`, `<builtin>`).
+    pub fn origin(&self) -> &Arc<str> {
+        &self.origin
+    }
+
+    /// The kind of policy.
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+
+    /// The statements, in document order.
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// The document's length in characters (RAM limits custom policies to 6,144).
+    pub fn characters(&self) -> usize {
+        self.characters
+    }
+}
+
+const TOP_ELEMENTS: &[&str] = &["Version", "Statement"];
+const STATEMENT_ELEMENTS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+    "Principal",
+];
+const PRINCIPAL_ELEMENTS: &[&str] = &["RAM", "Service", "Federated"];
+
+struct Lowering<'a> {
+    index: LineIndex<'a>,
+    kind: PolicyKind,
+    errors: Vec<PolicyError>,
+}
+
+/// The closest candidate to `word`, for "did you mean" hints.
+pub(crate) fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| {
+            let score = if c.eq_ignore_ascii_case(word) {
+                1.0
+            } else {
+                strsim::jaro_winkler(&c.to_ascii_lowercase(), &lower)
+            };
+            (c, score)
+        })
+        .filter(|(_, score)| *score >= 0.85)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| c)
+}
+
+fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
+    suggest(word, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
+}
+
+impl Lowering<'_> {
+    fn locate(&self, span: Span) -> Location {
+        self.index.locate(span)
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.error_help(span, message.into(), None);
+    }
+
+    fn error_help(&mut self, span: Span, message: String, help: Option<String>) {
+        let location = self.locate(span);
+        self.errors.push(PolicyError {
+            location,
+            message,
+            help,
+        });
+    }
+
+    fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
+        self.error(
+            node.span,
+            format!("{what} must be {expected}, not {}", node.value.type_name()),
+        );
+    }
+
+    /// Reports an unknown element; returns the element it is probably a misspelling of, so that
+    /// a missing-element error is not reported for the same mistake.
+    fn unknown_element(&mut self, key: &Key, candidates: &[&'static str], place: &str) -> Option<&'static str> {
+        let guess = suggest(&key.text, candidates.iter().copied());
+        let help = did_you_mean(&key.text, candidates).or_else(|| {
+            Some(format!(
+                "{place} has only {}",
+                candidates
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
+        self.error_help(
+            key.span,
+            format!("unknown element `{}` in {place}", key.text.escape_debug()),
+            help,
+        );
+        guess
+    }
+
+    fn document(&mut self, root: &Node) -> Vec<Statement> {
+        let Value::Object(entries) = &root.value else {
+            let help = matches!(root.value, Value::Array(_))
+                .then(|| "a policy is `{\"Version\": \"1\", \"Statement\": [ ... ]}`".to_owned());
+            self.error_help(
+                root.span,
+                format!(
+                    "a policy document must be a JSON object, not {}",
+                    root.value.type_name()
+                ),
+                help,
+            );
+            return Vec::new();
+        };
+        let mut version = false;
+        let mut statements = None;
+        let mut misspelled = Vec::new();
+        for (key, node) in entries {
+            match key.text.as_str() {
+                "Version" => {
+                    version = true;
+                    match &node.value {
+                        Value::String(v) if v == "1" => {}
+                        Value::String(v) => self.error_help(
+                            node.span,
+                            format!("unsupported `Version` `{}`", v.escape_debug()),
+                            Some("the only policy version is \"1\"".into()),
+                        ),
+                        Value::Number(n) if n == "1" => self.error_help(
+                            node.span,
+                            "`Version` must be the string \"1\", not the number 1".into(),
+                            Some("write \"Version\": \"1\"".into()),
+                        ),
+                        _ => self.error_help(
+                            node.span,
+                            format!("`Version` must be the string \"1\", not {}", node.value.type_name()),
+                            Some("write \"Version\": \"1\"".into()),
+                        ),
+                    }
+                }
+                "Statement" => statements = Some(self.statements(node)),
+                _ => misspelled.extend(self.unknown_element(key, TOP_ELEMENTS, "a policy document")),
+            }
+        }
+        if !version && !misspelled.contains(&"Version") {
+            self.error_help(
+                root.span,
+                "missing `Version`".into(),
+                Some("add \"Version\": \"1\"".into()),
+            );
+        }
+        match statements {
+            Some(s) => s,
+            None if misspelled.contains(&"Statement") => Vec::new(),
+            None => {
+                self.error_help(
+                    root.span,
+                    "missing `Statement`".into(),
+                    Some("add \"Statement\": [ { \"Effect\": ..., \"Action\": ..., \"Resource\": ... } ]".into()),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn statements(&mut self, node: &Node) -> Vec<Statement> {
+        match &node.value {
+            Value::Array(items) if items.is_empty() => {
+                self.error(node.span, "`Statement` must hold at least one statement");
+                Vec::new()
+            }
+            Value::Array(items) if items.len() > MAX_STATEMENTS => {
+                self.error_help(
+                    node.span,
+                    format!(
+                        "`Statement` has {} statements, more than the limit of {MAX_STATEMENTS}",
+                        items.len()
+                    ),
+                    Some("split the document into several policies".into()),
+                );
+                Vec::new()
+            }
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| self.statement(i, item))
+                .collect(),
+            Value::Object(_) => {
+                self.error_help(
+                    node.span,
+                    "`Statement` must be an array, not an object".into(),
+                    Some("wrap it in [ ]: \"Statement\": [ { ... } ]".into()),
+                );
+                // Still check the statement, so that its own mistakes are reported too.
+                let _ = self.statement(0, node);
+                Vec::new()
+            }
+            _ => {
+                self.wrong_type(node, "`Statement`", "an array of statements");
+                Vec::new()
+            }
+        }
+    }
+
+    fn statement(&mut self, index: usize, node: &Node) -> Option<Statement> {
+        let Value::Object(entries) = &node.value else {
+            self.wrong_type(node, "a statement", "an object");
+            return None;
+        };
+        let errors_before = self.errors.len();
+        let mut sid = None;
+        let mut effect = None;
+        let mut action: Option<(&Key, ActionClause)> = None;
+        let mut resource: Option<(&Key, ResourceClause)> = None;
+        let mut principal = None;
+        let mut conditions = Vec::new();
+        let mut misspelled = Vec::new();
+        for (key, value) in entries {
+            match key.text.as_str() {
+                "Sid" => match &value.value {
+                    Value::String(s) => sid = Some(Arc::from(s.as_str())),
+                    _ => self.wrong_type(value, "`Sid`", "a string"),
+                },
+                "Effect" => effect = self.effect(value),
+                "Action" | "NotAction" => {
+                    let patterns = self.patterns(key, value);
+                    if let Some((first, _)) = &action {
+                        self.error_help(
+                            key.span,
+                            format!("a statement has both `{}` and `{}`", first.text, key.text),
+                            Some("use exactly one of `Action` and `NotAction`".into()),
+                        );
+                    } else if let Some(patterns) = patterns {
+                        let clause = if key.text == "Action" {
+                            ActionClause::Action(patterns)
+                        } else {
+                            ActionClause::NotAction(patterns)
+                        };
+                        action = Some((key, clause));
+                    }
+                }
+                "Resource" | "NotResource" => {
+                    let patterns = self.patterns(key, value);
+                    if self.kind == PolicyKind::Trust {
+                        self.error_help(
+                            key.span,
+                            format!("a trust policy has no `{}`", key.text),
+                            Some("the resource of a trust policy is the role itself; remove the element".into()),
+                        );
+                    } else if let Some((first, _)) = &resource {
+                        self.error_help(
+                            key.span,
+                            format!("a statement has both `{}` and `{}`", first.text, key.text),
+                            Some("use exactly one of `Resource` and `NotResource`".into()),
+                        );
+                    } else if let Some(patterns) = patterns {
+                        let clause = if key.text == "Resource" {
+                            ResourceClause::Resource(patterns)
+                        } else {
+                            ResourceClause::NotResource(patterns)
+                        };
+                        resource = Some((key, clause));
+                    }
+                }
+                "Condition" => conditions = self.conditions(value),
+                "Principal" if !self.kind.has_principal() => self.error_help(
+                    key.span,
+                    "`Principal` is only allowed in resource-based policies".into(),
+                    Some("an identity policy applies to whoever it is attached to; remove `Principal`".into()),
+                ),
+                "Principal" => principal = self.principal(value),
+                _ => misspelled.extend(self.unknown_element(key, STATEMENT_ELEMENTS, "a statement")),
+            }
+        }
+        // A key present but invalid was reported where it is: only report truly missing ones.
+        let has = |name: &str| entries.iter().any(|(k, _)| k.text == name) || misspelled.contains(&name);
+        if !has("Effect") {
+            self.error_help(
+                node.span,
+                "statement has no `Effect`".into(),
+                Some("add \"Effect\": \"Allow\" or \"Deny\"".into()),
+            );
+        }
+        if !has("Action") && !has("NotAction") {
+            self.error_help(
+                node.span,
+                "statement has no `Action` or `NotAction`".into(),
+                Some("add \"Action\": \"service:Name\" (wildcards allowed)".into()),
+            );
+        }
+        if self.kind != PolicyKind::Trust && !has("Resource") && !has("NotResource") {
+            self.error_help(
+                node.span,
+                "statement has no `Resource` or `NotResource`".into(),
+                Some("add \"Resource\": \"*\" or the ARNs it applies to".into()),
+            );
+        }
+        if self.kind.has_principal() && !has("Principal") {
+            self.error_help(
+                node.span,
+                "statement of a resource-based policy has no `Principal`".into(),
+                Some("add \"Principal\": {\"RAM\": [\"acs:ram::<account-id>:root\"]}".into()),
+            );
+        }
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Statement {
+            index,
+            sid,
+            effect: effect?,
+            action: action?.1,
+            resource: resource.map(|(_, r)| r),
+            principal,
+            conditions,
+            location: self.locate(node.span),
+        })
+    }
+
+    fn effect(&mut self, node: &Node) -> Option<Effect> {
+        match &node.value {
+            Value::String(s) if s == "Allow" => Some(Effect::Allow),
+            Value::String(s) if s == "Deny" => Some(Effect::Deny),
+            Value::String(s) => {
+                let help = did_you_mean(s, &["Allow", "Deny"])
+                    .unwrap_or_else(|| "`Effect` is `Allow` or `Deny` (case-sensitive)".into());
+                self.error_help(
+                    node.span,
+                    format!("invalid `Effect` `{}`", s.escape_debug()),
+                    Some(help),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(node, "`Effect`", "the string \"Allow\" or \"Deny\"");
+                None
+            }
+        }
+    }
+
+    /// A string or a non-empty array of strings.
+    fn strings<'n>(&mut self, what: &str, node: &'n Node) -> Option<Vec<(&'n str, Span)>> {
+        match &node.value {
+            Value::String(s) => Some(vec![(s.as_str(), node.span)]),
+            Value::Array(items) if items.is_empty() => {
+                self.error(node.span, format!("{what} must not be an empty array"));
+                None
+            }
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for item in items {
+                    match &item.value {
+                        Value::String(s) => out.push((s.as_str(), item.span)),
+                        _ => {
+                            self.wrong_type(item, &format!("every entry of {what}"), "a string");
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(out)
+            }
+            _ => {
+                self.wrong_type(node, what, "a string or an array of strings");
+                None
+            }
+        }
+    }
+
+    fn patterns(&mut self, key: &Key, node: &Node) -> Option<Vec<PatternText>> {
+        let what = format!("`{}`", key.text);
+        let strings = self.strings(&what, node)?;
+        Some(
+            strings
+                .into_iter()
+                .map(|(text, span)| PatternText {
+                    text: text.into(),
+                    location: self.locate(span),
+                })
+                .collect(),
+        )
+    }
+
+    fn principal(&mut self, node: &Node) -> Option<Principal> {
+        let mut principal = Principal {
+            location: self.locate(node.span),
+            ..Principal::default()
+        };
+        match &node.value {
+            Value::String(s) if s == "*" => principal.any = true,
+            Value::Array(_) => {
+                for (id, _) in self.strings("`Principal`", node)? {
+                    if id == "*" {
+                        principal.any = true;
+                    } else {
+                        principal.ids.push(id.into());
+                    }
+                }
+            }
+            Value::Object(entries) => {
+                let before = self.errors.len();
+                for (key, value) in entries {
+                    let list = match key.text.as_str() {
+                        "RAM" => &mut principal.ram,
+                        "Service" => &mut principal.service,
+                        "Federated" => &mut principal.federated,
+                        _ => {
+                            let _ = self.unknown_element(key, PRINCIPAL_ELEMENTS, "`Principal`");
+                            continue;
+                        }
+                    };
+                    let what = format!("`Principal.{}`", key.text);
+                    if let Some(strings) = self.strings(&what, value) {
+                        list.extend(strings.into_iter().map(|(s, _)| Box::from(s)));
+                    }
+                }
+                if self.errors.len() > before {
+                    return None;
+                }
+            }
+            _ => {
+                self.wrong_type(
+                    node,
+                    "`Principal`",
+                    "`\"*\"`, an array of ids, or an object with `RAM`, `Service` or `Federated`",
+                );
+                return None;
+            }
+        }
+        Some(principal)
+    }
+
+    fn conditions(&mut self, node: &Node) -> Vec<Condition> {
+        let Value::Object(operators) = &node.value else {
+            self.wrong_type(node, "`Condition`", "an object of operators");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (op_key, block) in operators {
+            let Some(operator) = OperatorName::parse(&op_key.text) else {
+                let names = Operator::ALL.iter().map(|o| o.name());
+                let bare = op_key
+                    .text
+                    .trim_start_matches("ForAnyValue:")
+                    .trim_start_matches("ForAllValues:");
+                let help = suggest(bare.strip_suffix("IfExists").unwrap_or(bare), names)
+                    .map(|c| {
+                        format!(
+                            "did you mean `{}`?",
+                            op_key
+                                .text
+                                .replacen(bare.strip_suffix("IfExists").unwrap_or(bare), c, 1)
+                        )
+                    })
+                    .unwrap_or_else(|| {
+                        "operators are the String…, Numeric…, Date…, Bool and IpAddress/NotIpAddress families".into()
+                    });
+                self.error_help(
+                    op_key.span,
+                    format!("unknown condition operator `{}`", op_key.text.escape_debug()),
+                    Some(help),
+                );
+                continue;
+            };
+            if operator.operator == Operator::Null && (operator.qualifier.is_some() || operator.if_exists) {
+                self.error_help(
+                    op_key.span,
+                    format!("`{}` is not an operator", op_key.text),
+                    Some("`Null` takes no `ForAnyValue:`/`ForAllValues:` prefix and no `IfExists` suffix".into()),
+                );
+                continue;
+            }
+            let Value::Object(keys) = &block.value else {
+                self.wrong_type(
+                    block,
+                    &format!("the `{}` block", op_key.text),
+                    "an object of condition keys",
+                );
+                continue;
+            };
+            let mut seen: Vec<(String, &str)> = Vec::new();
+            for (key, values) in keys {
+                let folded = key.text.to_ascii_lowercase();
+                if let Some((_, first)) = seen.iter().find(|(f, _)| *f == folded) {
+                    self.error_help(
+                        key.span,
+                        format!(
+                            "duplicate condition key `{}` under `{}`",
+                            key.text.escape_debug(),
+                            op_key.text
+                        ),
+                        Some(format!(
+                            "condition keys are case-insensitive: this is the same key as `{first}`"
+                        )),
+                    );
+                    continue;
+                }
+                seen.push((folded.clone(), key.text.as_str()));
+                if key.text.is_empty() {
+                    self.error(key.span, "a condition key must not be empty");
+                    continue;
+                }
+                if let Some(condition) = self.condition(operator, key, folded, values) {
+                    out.push(condition);
+                }
+            }
+        }
+        out
+    }
+
+    fn condition(&mut self, operator: OperatorName, key: &Key, folded: String, node: &Node) -> Option<Condition> {
+        // Condition values may be JSON numbers and booleans, read as their text (SPEC §1).
+        let scalar = |n: &Node| match &n.value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let mut raw: Vec<(String, Span)> = Vec::new();
+        match &node.value {
+            Value::Array(items) if items.is_empty() => {
+                self.error(
+                    node.span,
+                    format!("the values of `{}` must not be an empty array", key.text),
+                );
+                return None;
+            }
+            Value::Array(items) => {
+                let mut ok = true;
+                for item in items {
+                    match scalar(item) {
+                        Some(s) => raw.push((s, item.span)),
+                        None => {
+                            self.wrong_type(item, &format!("every value of `{}`", key.text), "a string");
+                            ok = false;
+                        }
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+            }
+            _ => match scalar(node) {
+                Some(s) => raw.push((s, node.span)),
+                None => {
+                    self.wrong_type(
+                        node,
+                        &format!("the value of `{}`", key.text),
+                        "a string or an array of strings",
+                    );
+                    return None;
+                }
+            },
+        }
+        let family = operator.operator.family();
+        let before = self.errors.len();
+        let bad = |this: &mut Self, span: Span, text: &str| {
+            this.error_help(
+                span,
+                format!(
+                    "`{}` is not a valid value for `{}`",
+                    text.escape_debug(),
+                    operator.operator
+                ),
+                Some(format!("expected {}", family.expected())),
+            );
+        };
+        macro_rules! parse_all {
+            ($parse:expr) => {{
+                let mut out = Vec::with_capacity(raw.len());
+                for (text, span) in &raw {
+                    match $parse(text.as_str()) {
+                        Some(v) => out.push(v),
+                        None => bad(self, *span, text),
+                    }
+                }
+                out
+            }};
+        }
+        let values = match family {
+            Family::String if operator.operator.test() == Test::Like => {
+                Values::Patterns(parse_all!(|t| Some(Pattern::new(t))))
+            }
+            Family::String => Values::Text(parse_all!(|t: &str| Some(Box::<str>::from(t)))),
+            Family::Numeric => Values::Numbers(parse_all!(Decimal::parse)),
+            Family::Date => Values::Dates(parse_all!(Instant::parse)),
+            Family::Bool => Values::Bools(parse_all!(parse_bool)),
+            Family::Ip => Values::Networks(parse_all!(parse_network)),
+            Family::Null => {
+                let flags = parse_all!(|t: &str| match t {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                });
+                match flags.as_slice() {
+                    [one] => Values::Null(*one),
+                    [] => return None,
+                    _ => {
+                        self.error_help(
+                            node.span,
+                            format!("`Null` takes one value for `{}`", key.text),
+                            Some("write \"true\" (the key must be absent) or \"false\" (it must be present)".into()),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Condition {
+            operator,
+            key: key.text.as_str().into(),
+            key_folded: folded.into(),
+            raw_values: raw.into_iter().map(|(s, _)| s.into()).collect(),
+            values,
+            location: self.locate(key.span),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<(u32, u32, String)> {
+        let e = Policy::parse("p", text).unwrap_err();
+        e.errors
+            .iter()
+            .map(|e| {
+                (
+                    e.location.line,
+                    e.location.column,
+                    format!("{} {}", e.message, e.help.clone().unwrap_or_default()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_system_policy() {
+        let p = Policy::parse(
+            "x",
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["polardb:*"], "Resource": "*",
+               "Condition": {"StringEquals": {"ram:ServiceName": "polardb.aliyuncs.com"}, "Bool": {"acs:MFAPresent": true}}}]}"#,
+        )
+        .unwrap();
+        let s = &p.statements()[0];
+        assert_eq!(s.effect, Effect::Allow);
+        assert_eq!(s.conditions.len(), 2);
+        assert_eq!(s.conditions[1].raw_values[0].as_ref(), "true");
+    }
+
+    #[test]
+    fn five_mistakes_five_errors() {
+        let text = r#"{
+  "Version": 1,
+  "Statement": [
+    {"Effect": "allow", "Action": [], "Resource": "*"},
+    {"Effect": "Deny", "Action": "ecs:*", "Resources": "*",
+     "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.300"}}}
+  ]
+}"#;
+        let e = errors(text);
+        assert_eq!(e.len(), 5, "{e:#?}");
+        assert_eq!((e[0].0, e[0].1), (2, 14));
+        assert!(e[1].2.contains("did you mean `Allow`"), "{e:?}");
+        assert_eq!((e[2].0, e[2].1), (4, 35));
+        assert!(e[3].2.contains("did you mean `Resource`"), "{e:?}");
+        assert_eq!((e[3].0, e[3].1), (5, 43));
+        assert!(e[4].2.contains("10.0.0.300"), "{e:?}");
+    }
+
+    #[test]
+    fn single_statement_object_gets_help() {
+        let e = errors(r#"{"Version": "1", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#);
+        assert_eq!(e.len(), 1);
+        assert!(e[0].2.contains("wrap it in [ ]"));
+    }
+
+    #[test]
+    fn condition_keys_are_case_insensitive_duplicates() {
+        let e = errors(
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+                "Condition": {"StringEquals": {"acs:SourceVpc": "a", "acs:sourcevpc": "b"}}}]}"#,
+        );
+        assert_eq!(e.len(), 1);
+        assert!(e[0].2.contains("duplicate condition key"));
+    }
+
+    #[test]
+    fn unknown_operator_suggests() {
+        let e = errors(
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+                "Condition": {"StringEqual": {"a:b": "a"}, "ForAllValues:stringlikeIfExists": {"a:c": "x"}}}]}"#,
+        );
+        assert_eq!(e.len(), 2);
+        assert!(e[0].2.contains("did you mean `StringEquals`"), "{e:?}");
+        assert!(
+            e[1].2.contains("did you mean `ForAllValues:StringLikeIfExists`"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn limits_and_encodings() {
+        let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+        let e = Policy::from_bytes("p", "big.json", PolicyKind::Identity, &big).unwrap_err();
+        assert!(e.errors[0].message.contains("1 MiB"));
+        let e = Policy::from_bytes("p", "bad.json", PolicyKind::Identity, b"{\n  \"a\xff\": 1}").unwrap_err();
+        assert_eq!((e.errors[0].location.line, e.errors[0].location.column), (2, 5));
+        let bom = b"\xEF\xBB\xBF{\"Version\": \"1\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}";
+        assert!(Policy::from_bytes("p", "bom.json", PolicyKind::Identity, bom).is_ok());
+    }
+}

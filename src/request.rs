@@ -1,0 +1,353 @@
+//! The request (SPEC §4): action, resource, resource group and a context of condition keys,
+//! checked and prepared once when it is built so that evaluation does no parsing.
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use crate::error::{visible, RequestError};
+use crate::value::{parse_address, parse_bool, Decimal, Instant};
+use crate::wildcard::fold_case;
+
+/// A checked, prepared request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    action: Box<str>,
+    action_folded: Box<str>,
+    resource: Box<str>,
+    resource_group: Option<Box<str>>,
+    context: Context,
+}
+
+impl Request {
+    /// Starts a request for `action` (`service:Name`); the resource defaults to `*`.
+    pub fn builder(action: impl Into<String>) -> RequestBuilder {
+        RequestBuilder {
+            action: action.into(),
+            resource: "*".into(),
+            resource_group: None,
+            context: Vec::new(),
+        }
+    }
+
+    /// The action as given.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The action folded to ASCII lower case (actions match case-insensitively).
+    pub fn action_folded(&self) -> &str {
+        &self.action_folded
+    }
+
+    /// The service code, folded: the text before the first `:` of the action.
+    pub fn service_folded(&self) -> &str {
+        self.action_folded.split(':').next().unwrap_or_default()
+    }
+
+    /// The resource: an ARN, or `*` for an action without resource-level permission.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// The resource group of the target resource, if any.
+    pub fn resource_group(&self) -> Option<&str> {
+        self.resource_group.as_deref()
+    }
+
+    /// The condition keys of the request.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+}
+
+/// Builds a [`Request`]; [`RequestBuilder::build`] checks it.
+#[derive(Debug, Clone)]
+pub struct RequestBuilder {
+    action: String,
+    resource: String,
+    resource_group: Option<String>,
+    context: Vec<(String, String)>,
+}
+
+impl RequestBuilder {
+    /// Sets the resource ARN (default `*`).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = resource.into();
+        self
+    }
+
+    /// Sets the resource group of the target resource.
+    pub fn resource_group(mut self, id: impl Into<String>) -> Self {
+        self.resource_group = Some(id.into());
+        self
+    }
+
+    /// Adds one value of a context key; adding a key again gives it several values.
+    pub fn context(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.context.push((key.into(), value.into()));
+        self
+    }
+
+    /// Checks the request and prepares it for evaluation. `acs:CurrentTime` defaults to now.
+    pub fn build(self) -> Result<Request, RequestError> {
+        check_action(&self.action)?;
+        check_resource(&self.resource)?;
+        if let Some(group) = &self.resource_group {
+            if group.is_empty() || group.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(RequestError::ResourceGroup(visible(group)));
+            }
+        }
+        let mut entries: Vec<ContextEntry> = Vec::new();
+        for (key, value) in self.context {
+            if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(RequestError::ContextKey {
+                    key: visible(&key),
+                    reason: "a key is non-empty and has no spaces or control characters".into(),
+                });
+            }
+            let folded = fold_case(&key);
+            check_well_known(&folded, &key, &value)?;
+            let value = RequestValue::new(value);
+            match entries.iter_mut().find(|e| *e.key_folded == *folded) {
+                Some(entry) => entry.values.push(value),
+                None => entries.push(ContextEntry {
+                    key: key.into(),
+                    key_folded: folded.into(),
+                    values: vec![value],
+                }),
+            }
+        }
+        if !entries.iter().any(|e| &*e.key_folded == "acs:currenttime") {
+            entries.push(ContextEntry {
+                key: "acs:CurrentTime".into(),
+                key_folded: "acs:currenttime".into(),
+                values: vec![RequestValue::new(format_instant(Instant::now()))],
+            });
+        }
+        entries.sort_by(|a, b| a.key_folded.cmp(&b.key_folded));
+        let action_folded = fold_case(&self.action).into();
+        Ok(Request {
+            action: self.action.into(),
+            action_folded,
+            resource: self.resource.into(),
+            resource_group: self.resource_group.map(Into::into),
+            context: Context { entries },
+        })
+    }
+}
+
+fn check_action(action: &str) -> Result<(), RequestError> {
+    let fail = |reason: &str| {
+        Err(RequestError::Action {
+            action: visible(action),
+            reason: reason.into(),
+        })
+    };
+    if action.is_empty() {
+        return fail("the action is empty; expected `service:Name`, such as `polardb:DescribeDBClusters`");
+    }
+    if action.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return fail("an action has no spaces or control characters");
+    }
+    match action.split_once(':') {
+        Some((service, name)) if !service.is_empty() && !name.is_empty() => Ok(()),
+        _ => fail("expected `service:Name`, such as `polardb:DescribeDBClusters`"),
+    }
+}
+
+fn check_resource(resource: &str) -> Result<(), RequestError> {
+    let fail = |reason: &str| {
+        Err(RequestError::Resource {
+            resource: visible(resource),
+            reason: reason.into(),
+        })
+    };
+    if resource.is_empty() {
+        return fail("the resource is empty; use `*` for an action without resource-level permission");
+    }
+    if resource.chars().any(char::is_control) {
+        return fail("a resource has no control characters");
+    }
+    if resource != "*" && !(resource.starts_with("acs:") && resource.matches(':').count() >= 4) {
+        return fail("expected `*` or an ARN `acs:<service>:<region>:<account>:<relative-id>`");
+    }
+    Ok(())
+}
+
+/// The type of a well-known key (SPEC §4), checked when the request is built.
+fn check_well_known(folded: &str, key: &str, value: &str) -> Result<(), RequestError> {
+    let expected = match folded {
+        "acs:sourceip" if parse_address(value).is_none() => "an IPv4 or IPv6 address",
+        "acs:securetransport" | "acs:mfapresent" | "polardb:encryptionrequired" if parse_bool(value).is_none() => {
+            "`true` or `false`"
+        }
+        "acs:currenttime" if Instant::parse(value).is_none() => {
+            "a date such as `2026-01-01T00:00:00Z`, `2026-01-01T08:00:00+08:00`, `2026-01-01` or epoch seconds"
+        }
+        _ => return Ok(()),
+    };
+    Err(RequestError::ContextValue {
+        key: key.into(),
+        value: visible(value),
+        expected,
+    })
+}
+
+/// RFC 3339 text of an instant, in UTC with whole seconds.
+fn format_instant(at: Instant) -> String {
+    let secs = i64::try_from(at.0.div_euclid(1_000_000_000)).unwrap_or(0);
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => secs.to_string(),
+    }
+}
+
+/// The condition keys of a request, each with one or more values.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Sorted by folded key.
+    entries: Vec<ContextEntry>,
+}
+
+#[derive(Debug, Clone)]
+struct ContextEntry {
+    key: Box<str>,
+    key_folded: Box<str>,
+    values: Vec<RequestValue>,
+}
+
+impl Context {
+    /// The values of `key` (matched ASCII case-insensitively); empty when absent.
+    pub fn get(&self, key: &str) -> &[RequestValue] {
+        self.get_folded(&fold_case(key))
+    }
+
+    /// The values of a key already folded to lower case.
+    pub(crate) fn get_folded(&self, folded: &str) -> &[RequestValue] {
+        match self.entries.binary_search_by(|e| (*e.key_folded).cmp(folded)) {
+            Ok(i) => self.entries.get(i).map_or(&[], |e| e.values.as_slice()),
+            Err(_) => &[],
+        }
+    }
+
+    /// Every key (as first written) with its values, sorted by folded key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[RequestValue])> {
+        self.entries.iter().map(|e| (&*e.key, e.values.as_slice()))
+    }
+}
+
+/// One value of a context key: its text, and its readings as each operator type, parsed on
+/// first use.
+#[derive(Debug, Clone)]
+pub struct RequestValue {
+    text: Box<str>,
+    parsed: OnceLock<Readings>,
+}
+
+#[derive(Debug, Clone)]
+struct Readings {
+    number: Option<Decimal>,
+    date: Option<Instant>,
+    boolean: Option<bool>,
+    address: Option<IpAddr>,
+}
+
+impl RequestValue {
+    fn new(text: String) -> Self {
+        RequestValue {
+            text: text.into(),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    fn readings(&self) -> &Readings {
+        self.parsed.get_or_init(|| Readings {
+            number: Decimal::parse(&self.text),
+            date: Instant::parse(&self.text),
+            boolean: parse_bool(&self.text),
+            address: parse_address(&self.text),
+        })
+    }
+
+    /// The value as text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The value as a decimal, if it is one.
+    pub fn number(&self) -> Option<&Decimal> {
+        self.readings().number.as_ref()
+    }
+
+    /// The value as an instant, if it is one.
+    pub fn date(&self) -> Option<Instant> {
+        self.readings().date
+    }
+
+    /// The value as a boolean, if it is one.
+    pub fn boolean(&self) -> Option<bool> {
+        self.readings().boolean
+    }
+
+    /// The value as an IP address, if it is one.
+    pub fn address(&self) -> Option<IpAddr> {
+        self.readings().address
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_prepares() {
+        let r = Request::builder("PolarDB:AbortDBClusterMigration")
+            .resource("acs:polardb:cn-hangzhou:123456789012:dbcluster/pc-1")
+            .context("acs:SourceIp", "192.0.2.1")
+            .context("my:Tag", "a")
+            .context("MY:tag", "b")
+            .build()
+            .unwrap();
+        assert_eq!(r.service_folded(), "polardb");
+        assert_eq!(r.context().get("ACS:SOURCEIP")[0].text(), "192.0.2.1");
+        assert_eq!(r.context().get("my:tag").len(), 2);
+        assert_eq!(r.context().get("acs:CurrentTime").len(), 1);
+        assert!(r.context().get("acs:CurrentTime")[0].date().is_some());
+    }
+
+    #[test]
+    fn refuses_bad_requests() {
+        for (builder, needle) in [
+            (Request::builder(""), "action"),
+            (Request::builder("DescribeDBClusters"), "service:Name"),
+            (Request::builder("ecs:Start\u{0}"), "control"),
+            (Request::builder("ecs:Start").resource(""), "resource"),
+            (Request::builder("ecs:Start").resource("acs:ecs:\u{0}:1:x"), "control"),
+            (
+                Request::builder("ecs:Start").context("acs:SourceIp", "10.0.0.300"),
+                "acs:SourceIp",
+            ),
+            (
+                Request::builder("ecs:Start").context("acs:sourceip", "10.0.0.0/8"),
+                "address",
+            ),
+            (
+                Request::builder("ecs:Start").context("acs:MFAPresent", "yes"),
+                "`true` or `false`",
+            ),
+            (Request::builder("ecs:Start").context("acs:CurrentTime", "noon"), "date"),
+            (Request::builder("ecs:Start").context("", "x"), "context key"),
+        ] {
+            let err = builder.build().unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Policy sets: compiled once (patterns classified, statements indexed by service), then
+//! evaluated for many requests with basic evaluation (SPEC §5).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::condition::{Condition, Outcome};
+use crate::error::Location;
+use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause};
+use crate::request::Request;
+use crate::wildcard::{fold_case, Pattern};
+
+/// The decision for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Decision {
+    /// An applicable `Allow` and no applicable `Deny`.
+    Allow,
+    /// An applicable `Deny`.
+    ExplicitDeny,
+    /// Nothing applicable allowed it.
+    ImplicitDeny,
+}
+
+impl Decision {
+    /// The decision's name, as in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "Allow",
+            Decision::ExplicitDeny => "ExplicitDeny",
+            Decision::ImplicitDeny => "ImplicitDeny",
+        }
+    }
+
+    /// Whether the request is allowed.
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A reference to one statement of one policy, for explanations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementRef {
+    /// The policy's name.
+    pub policy: Arc<str>,
+    /// 0-based index of the statement in the policy's `Statement` array.
+    pub statement: usize,
+    /// The statement's `Sid`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Arc<str>>,
+    /// `Allow` or `Deny`.
+    pub effect: Effect,
+    /// Where the policy came from.
+    pub file: Arc<str>,
+    /// 1-based line of the statement's `{`.
+    pub line: u32,
+    /// 1-based column of the statement's `{`.
+    pub column: u32,
+}
+
+/// A condition that could not be decided because a request value does not parse for its
+/// operator (SPEC §3). It was handled fail-closed: true in a `Deny`, false in an `Allow`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConditionError {
+    /// The statement holding the condition.
+    pub statement: StatementRef,
+    /// The operator as written.
+    pub operator: String,
+    /// The condition key as written.
+    pub key: Box<str>,
+    /// The request value that does not parse.
+    pub value: Box<str>,
+    /// What went wrong and how it was handled.
+    pub message: String,
+}
+
+/// The outcome of evaluating a request: the decision, the statements that decided it and any
+/// condition errors. Evaluation never fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// The decision.
+    pub decision: Decision,
+    /// For `Allow`, every applicable `Allow` statement; for `ExplicitDeny`, every applicable
+    /// `Deny` statement; for `ImplicitDeny`, none.
+    pub deciding: Vec<StatementRef>,
+    /// Conditions that could not be decided.
+    pub errors: Vec<ConditionError>,
+}
+
+/// A collection of checked policies, evaluated together as one set.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    policies: Vec<Policy>,
+}
+
+impl PolicySet {
+    /// An empty set.
+    pub fn new() -> Self {
+        PolicySet::default()
+    }
+
+    /// Adds a policy.
+    pub fn add(&mut self, policy: Policy) {
+        self.policies.push(policy);
+    }
+
+    /// The policies, in the order they were added.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// Compiles the set for evaluation.
+    pub fn compile(&self) -> CompiledPolicySet {
+        CompiledPolicySet::new(&self.policies)
+    }
+}
+
+impl FromIterator<Policy> for PolicySet {
+    fn from_iter<I: IntoIterator<Item = Policy>>(iter: I) -> Self {
+        PolicySet {
+            policies: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// A compiled, immutable policy set: cheap to clone, shareable between threads.
+#[derive(Debug, Clone)]
+pub struct CompiledPolicySet {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    statements: Vec<CompiledStatement>,
+    /// Statements whose every action pattern names a service literally, by folded service code.
+    by_service: HashMap<Box<str>, Vec<u32>>,
+    /// Statements that may match any service (`*`, `*:Describe*`, `NotAction`, …).
+    everywhere: Vec<u32>,
+    policy_count: usize,
+}
+
+#[derive(Debug)]
+struct CompiledStatement {
+    reference: StatementRef,
+    effect: Effect,
+    /// Folded to lower case: actions match case-insensitively.
+    actions: Vec<Pattern>,
+    not_action: bool,
+    /// `None` in a trust policy, whose resource is the role itself.
+    resources: Option<(Vec<Pattern>, bool)>,
+    principal: Option<Principal>,
+    conditions: Vec<Condition>,
+}
+
+/// The literal service code of an action pattern (folded), if it has one: the text before the
+/// first `:` when that text has no wildcard.
+fn literal_service(folded_pattern: &str) -> Option<&str> {
+    let (service, _) = folded_pattern.split_once(':')?;
+    (!service.contains(['*', '?'])).then_some(service)
+}
+
+impl CompiledPolicySet {
+    fn new(policies: &[Policy]) -> Self {
+        let mut statements = Vec::new();
+        let mut by_service: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut everywhere = Vec::new();
+        for policy in policies {
+            for s in policy.statements() {
+                let id = u32::try_from(statements.len()).unwrap_or(u32::MAX);
+                let (action_texts, not_action) = match &s.action {
+                    ActionClause::Action(p) => (p, false),
+                    ActionClause::NotAction(p) => (p, true),
+                };
+                let folded: Vec<String> = action_texts.iter().map(|p| fold_case(&p.text)).collect();
+                let services: Option<Vec<&str>> = if not_action {
+                    None
+                } else {
+                    folded.iter().map(|p| literal_service(p)).collect()
+                };
+                match services {
+                    Some(mut services) => {
+                        services.sort_unstable();
+                        services.dedup();
+                        for service in services {
+                            by_service.entry(service.into()).or_default().push(id);
+                        }
+                    }
+                    None => everywhere.push(id),
+                }
+                let resources = s.resource.as_ref().map(|r| {
+                    let (texts, negated) = match r {
+                        ResourceClause::Resource(p) => (p, false),
+                        ResourceClause::NotResource(p) => (p, true),
+                    };
+                    (texts.iter().map(|p| Pattern::new(&p.text)).collect(), negated)
+                });
+                statements.push(CompiledStatement {
+                    reference: statement_ref(policy, s.index, s.sid.clone(), s.effect, s.location),
+                    effect: s.effect,
+                    actions: folded.iter().map(|p| Pattern::new(p)).collect(),
+                    not_action,
+                    resources,
+                    principal: s.principal.clone(),
+                    conditions: s.conditions.clone(),
+                });
+            }
+        }
+        CompiledPolicySet {
+            inner: Arc::new(Inner {
+                statements,
+                by_service,
+                everywhere,
+                policy_count: policies.len(),
+            }),
+        }
+    }
+
+    /// How many policies the set holds.
+    pub fn policy_count(&self) -> usize {
+        self.inner.policy_count
+    }
+
+    /// How many statements the set holds.
+    pub fn statement_count(&self) -> usize {
+        self.inner.statements.len()
+    }
+
+    /// Basic evaluation (SPEC §5): any applicable `Deny` ⇒ `ExplicitDeny`; else any applicable
+    /// `Allow` ⇒ `Allow`; else `ImplicitDeny`. Never fails.
+    pub fn authorize(&self, request: &Request) -> Response {
+        let mut allows = Vec::new();
+        let mut denies = Vec::new();
+        let mut errors = Vec::new();
+        let inner = &*self.inner;
+        let indexed = inner
+            .by_service
+            .get(request.service_folded())
+            .map_or(&[][..], Vec::as_slice);
+        for id in merge_sorted(indexed, &inner.everywhere) {
+            let Some(s) = inner.statements.get(id as usize) else {
+                continue;
+            };
+            if !s.applies(request, &mut errors) {
+                continue;
+            }
+            match s.effect {
+                Effect::Allow => allows.push(s.reference.clone()),
+                Effect::Deny => denies.push(s.reference.clone()),
+            }
+        }
+        let (decision, deciding) = if !denies.is_empty() {
+            (Decision::ExplicitDeny, denies)
+        } else if !allows.is_empty() {
+            (Decision::Allow, allows)
+        } else {
+            (Decision::ImplicitDeny, Vec::new())
+        };
+        Response {
+            decision,
+            deciding,
+            errors,
+        }
+    }
+}
+
+impl CompiledStatement {
+    fn action_matches(&self, request: &Request) -> bool {
+        let action = request.action_folded();
+        self.actions.iter().any(|p| p.matches(action)) != self.not_action
+    }
+
+    fn resource_matches(&self, request: &Request) -> bool {
+        match &self.resources {
+            None => true,
+            Some((patterns, negated)) => patterns.iter().any(|p| p.matches(request.resource())) != *negated,
+        }
+    }
+
+    /// Whether the statement applies: action, resource and every condition. Conditions are
+    /// evaluated in document order and stop at the first false one. An undecidable condition
+    /// is recorded and counts as true in a `Deny` and false in an `Allow` (fail closed).
+    fn applies(&self, request: &Request, errors: &mut Vec<ConditionError>) -> bool {
+        if !self.action_matches(request) || !self.resource_matches(request) {
+            return false;
+        }
+        for condition in &self.conditions {
+            match condition.evaluate(request.context()) {
+                Outcome::True => {}
+                Outcome::False => return false,
+                Outcome::Undecidable { value } => {
+                    let handled = match self.effect {
+                        Effect::Deny => "counted as matching, so the Deny still applies",
+                        Effect::Allow => "counted as not matching, so the Allow does not apply",
+                    };
+                    errors.push(ConditionError {
+                        statement: self.reference.clone(),
+                        operator: condition.operator.to_string(),
+                        key: condition.key.clone(),
+                        message: format!(
+                            "request value `{}` of `{}` is not {}; the condition was {handled}",
+                            crate::error::visible(&value),
+                            condition.key,
+                            condition.operator.operator.family().expected()
+                        ),
+                        value,
+                    });
+                    if self.effect == Effect::Allow {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+fn statement_ref(policy: &Policy, index: usize, sid: Option<Arc<str>>, effect: Effect, at: Location) -> StatementRef {
+    StatementRef {
+        policy: policy.name_arc().clone(),
+        statement: index,
+        sid,
+        effect,
+        file: policy.origin().clone(),
+        line: at.line,
+        column: at.column,
+    }
+}
+
+/// The union of two ascending lists of statement ids, ascending, without allocating.
+fn merge_sorted<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let x = a.get(i).copied();
+        let y = b.get(j).copied();
+        match (x, y) {
+            (Some(x), Some(y)) if x < y => {
+                i += 1;
+                Some(x)
+            }
+            (Some(x), Some(y)) if x > y => {
+                j += 1;
+                Some(y)
+            }
+            (Some(x), Some(_)) => {
+                i += 1;
+                j += 1;
+                Some(x)
+            }
+            (Some(x), None) => {
+                i += 1;
+                Some(x)
+            }
+            (None, Some(y)) => {
+                j += 1;
+                Some(y)
+            }
+            (None, None) => None,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const _: fn() = || {
+        fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+        assert_send_sync_clone::<CompiledPolicySet>();
+        assert_send_sync_clone::<Request>();
+    };
+
+    #[test]
+    fn merges() {
+        let v: Vec<u32> = merge_sorted(&[1, 4, 6], &[2, 4, 9]).collect();
+        assert_eq!(v, [1, 2, 4, 6, 9]);
+    }
+
+    #[test]
+    fn deny_overrides_and_index_finds_wildcards() {
+        let p = Policy::parse(
+            "p",
+            r#"{"Version": "1", "Statement": [
+                {"Effect": "Allow", "Action": "polardb:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "*:Delete*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        let set: PolicySet = [p].into_iter().collect();
+        let set = set.compile();
+        let r = |a: &str| set.authorize(&Request::builder(a).build().unwrap());
+        assert_eq!(r("polardb:DescribeDBClusters").decision, Decision::Allow);
+        assert_eq!(r("POLARDB:DeleteDBCluster").decision, Decision::ExplicitDeny);
+        assert_eq!(r("rds:DescribeDBInstances").decision, Decision::ImplicitDeny);
+        assert_eq!(r("polardb:DeleteDBCluster").deciding[0].statement, 1);
+    }
+}

@@ -1,0 +1,227 @@
+//! Typed values of condition operators (SPEC §3): decimals, instants, booleans and IP networks,
+//! parsed once — policy values when the policy is read, request values when the request is built.
+
+use std::cmp::Ordering;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+/// An exact decimal number: optional sign, digits, optional fraction; no exponent.
+///
+/// We keep the digits instead of using a float or a fixed-precision decimal crate because SPEC §3
+/// wants exact comparison at any length (`10` = `10.0`, and 30-digit values must not round).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decimal {
+    negative: bool,
+    /// Integer digits without leading zeros (empty for zero).
+    int: Box<str>,
+    /// Fraction digits without trailing zeros.
+    frac: Box<str>,
+}
+
+impl Decimal {
+    /// Parses `10`, `-3`, `2.5`, `+7`; a digit is required on both sides of a `.`.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        let (negative, body) = match text.as_bytes().first() {
+            Some(b'-') => (true, text.get(1..)?),
+            Some(b'+') => (false, text.get(1..)?),
+            _ => (false, text),
+        };
+        let (int, frac) = match body.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (body, ""),
+        };
+        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if body.contains('.') && frac.is_empty() {
+            return None;
+        }
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let zero = int.is_empty() && frac.is_empty();
+        Some(Decimal {
+            negative: negative && !zero,
+            int: int.into(),
+            frac: frac.into(),
+        })
+    }
+
+    fn cmp_magnitude(&self, other: &Decimal) -> Ordering {
+        self.int
+            .len()
+            .cmp(&other.int.len())
+            .then_with(|| self.int.cmp(&other.int))
+            // Without trailing zeros, fractions compare as strings: "5" < "51" < "6".
+            .then_with(|| self.frac.cmp(&other.frac))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A point in time: nanoseconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(pub i128);
+
+impl Instant {
+    /// Parses RFC 3339 with `Z` or `±hh:mm` (`T` separator, optional fraction, no leap second),
+    /// `YYYY-MM-DD` (midnight UTC), or integer epoch seconds (SPEC §3).
+    pub fn parse(text: &str) -> Option<Instant> {
+        if !text.is_empty()
+            && text
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+        {
+            if text == "-" || text.len() > 20 {
+                return None;
+            }
+            let secs: i64 = text.parse().ok()?;
+            return Some(Instant(i128::from(secs) * 1_000_000_000));
+        }
+        if text.len() == 10 {
+            let date = time::Date::parse(text, DATE_ONLY).ok()?;
+            return Some(Instant(
+                i128::from(date.midnight().assume_utc().unix_timestamp()) * 1_000_000_000,
+            ));
+        }
+        // RFC 3339 via the `time` crate, with SPEC's restrictions on top: an upper-case `T`
+        // separator, and no leap second (which `time` would accept and fold into :59).
+        let bytes = text.as_bytes();
+        if bytes.get(10) != Some(&b'T') || bytes.get(17..19) == Some(b"60".as_slice()) {
+            return None;
+        }
+        let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+        Some(Instant(at.unix_timestamp_nanos()))
+    }
+
+    /// The current time.
+    pub fn now() -> Instant {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Instant(i128::try_from(nanos).unwrap_or(i128::MAX))
+    }
+}
+
+const DATE_ONLY: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// Parses `true` / `false`, ASCII case-insensitive.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Parses an IPv4 or IPv6 address or CIDR block; a bare address is a /32 or /128, and host bits
+/// of a CIDR are ignored (SPEC §3).
+pub fn parse_network(text: &str) -> Option<IpNet> {
+    if let Ok(addr) = text.parse::<IpAddr>() {
+        return Some(IpNet::from(addr));
+    }
+    text.parse::<IpNet>().ok().map(|net| net.trunc())
+}
+
+/// Parses a request's IP address (a single address, not a block).
+pub fn parse_address(text: &str) -> Option<IpAddr> {
+    text.parse().ok()
+}
+
+/// Whether `addr` is in `net`; an IPv4 address never matches an IPv6 network or the reverse.
+pub fn network_contains(net: &IpNet, addr: &IpAddr) -> bool {
+    match (net, addr) {
+        (IpNet::V4(n), IpAddr::V4(a)) => n.contains(a),
+        (IpNet::V6(n), IpAddr::V6(a)) => n.contains(a),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::parse(text).unwrap()
+    }
+
+    #[test]
+    fn decimals_compare_exactly() {
+        assert_eq!(d("10"), d("10.0"));
+        assert_eq!(d("+10"), d("010.000"));
+        assert_eq!(d("-0"), d("0.0"));
+        assert!(d("-3") < d("-2.5"));
+        assert!(d("0.5") < d("0.51"));
+        assert!(d("0.6") > d("0.51"));
+        assert!(d("12345678901234567890.000000001") > d("12345678901234567890"));
+        assert!(d("99") < d("100"));
+        for bad in [
+            "", "-", "+", "1e3", "ten", "1.", ".5", "1.2.3", "0x10", " 1", "NaN", "--1",
+        ] {
+            assert!(Decimal::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn instants() {
+        let a = Instant::parse("2019-08-12T17:00:00+08:00").unwrap();
+        let b = Instant::parse("2019-08-12T09:00:00Z").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(Instant::parse("1970-01-02").unwrap(), Instant(86_400_000_000_000));
+        assert_eq!(Instant::parse("86400").unwrap(), Instant(86_400_000_000_000));
+        assert_eq!(Instant::parse("-1").unwrap(), Instant(-1_000_000_000));
+        assert!(Instant::parse("2019-08-12T09:00:00.5Z").unwrap() > b);
+        for bad in [
+            "2019-08-12T17:00:00",
+            "2019-13-01",
+            "2016-12-31T23:59:60Z",
+            "2019-08-12 09:00:00Z",
+            "2019-08-12t09:00:00Z",
+            "yesterday",
+            "",
+            "1e9",
+        ] {
+            assert!(Instant::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn networks() {
+        let net = parse_network("10.0.0.1/8").unwrap();
+        assert_eq!(net, parse_network("10.0.0.0/8").unwrap());
+        assert!(network_contains(&net, &"10.255.255.255".parse().unwrap()));
+        assert!(!network_contains(&net, &"11.0.0.0".parse().unwrap()));
+        let host = parse_network("203.0.113.2").unwrap();
+        assert!(network_contains(&host, &"203.0.113.2".parse().unwrap()));
+        assert!(!network_contains(&host, &"203.0.113.3".parse().unwrap()));
+        assert!(!network_contains(
+            &parse_network("::/0").unwrap(),
+            &"1.2.3.4".parse().unwrap()
+        ));
+        assert!(!network_contains(
+            &parse_network("0.0.0.0/0").unwrap(),
+            &"::ffff:1.2.3.4".parse().unwrap()
+        ));
+        assert!(parse_network("10.0.0.300").is_none());
+        assert!(parse_network("10.0.0.0/33").is_none());
+    }
+}

@@ -1,0 +1,228 @@
+//! RAM wildcards: `*` matches any run of characters (including none, `:` and `/`), `?` exactly
+//! one character, over the whole string. There is no escape character.
+//!
+//! Patterns come from untrusted policies, so matching must never backtrack exponentially. A
+//! pattern is split at its stars into segments; the first segment is anchored at the start, the
+//! last at the end, and each middle segment is matched at its leftmost occurrence. Leftmost is
+//! always safe for globs whose only variable-length token is `*`, which gives a worst case of
+//! `O(pattern × input)` with no recursion. Common shapes (exact, prefix, suffix, `*`) are
+//! classified once when the policy is compiled, as globset does, and cost one comparison.
+
+/// A compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    strategy: Strategy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Strategy {
+    /// `*`: matches everything.
+    Any,
+    /// No wildcard at all.
+    Exact(Box<str>),
+    /// `text*` with no other wildcard.
+    Prefix(Box<str>),
+    /// `*text` with no other wildcard.
+    Suffix(Box<str>),
+    /// `*text*` with no other wildcard.
+    Contains(Box<str>),
+    /// Anything else: segments between stars, each possibly holding `?`.
+    General {
+        /// Whether the pattern starts with `*` (the first segment is not anchored).
+        leading_star: bool,
+        /// Whether the pattern ends with `*` (the last segment is not anchored).
+        trailing_star: bool,
+        /// Non-empty segments between stars, in order.
+        segments: Box<[Box<str>]>,
+    },
+}
+
+impl Pattern {
+    /// Compiles `pattern`. For case-insensitive matching, pass the pattern and every input
+    /// already folded with [`fold_case`].
+    pub fn new(pattern: &str) -> Pattern {
+        let strategy = if pattern.chars().all(|c| c == '*') && !pattern.is_empty() {
+            Strategy::Any
+        } else if !pattern.contains(['*', '?']) {
+            Strategy::Exact(pattern.into())
+        } else {
+            let leading_star = pattern.starts_with('*');
+            let trailing_star = pattern.ends_with('*');
+            let segments: Vec<&str> = pattern.split('*').filter(|s| !s.is_empty()).collect();
+            match (leading_star, trailing_star, segments.as_slice()) {
+                (false, true, [one]) if !one.contains('?') => Strategy::Prefix((*one).into()),
+                (true, false, [one]) if !one.contains('?') => Strategy::Suffix((*one).into()),
+                (true, true, [one]) if !one.contains('?') => Strategy::Contains((*one).into()),
+                _ => Strategy::General {
+                    leading_star,
+                    trailing_star,
+                    segments: segments.into_iter().map(Box::from).collect(),
+                },
+            }
+        };
+        Pattern { strategy }
+    }
+
+    /// Whether this pattern is `*` (or `**`…), which matches every input.
+    pub fn is_any(&self) -> bool {
+        matches!(self.strategy, Strategy::Any)
+    }
+
+    /// Whether the whole of `input` matches the pattern.
+    pub fn matches(&self, input: &str) -> bool {
+        match &self.strategy {
+            Strategy::Any => true,
+            Strategy::Exact(text) => input == &**text,
+            Strategy::Prefix(text) => input.starts_with(&**text),
+            Strategy::Suffix(text) => input.ends_with(&**text),
+            Strategy::Contains(text) => input.contains(&**text),
+            Strategy::General {
+                leading_star,
+                trailing_star,
+                segments,
+            } => general_match(*leading_star, *trailing_star, segments, input),
+        }
+    }
+}
+
+/// ASCII case folding, as RAM does for actions.
+pub fn fold_case(text: &str) -> String {
+    text.to_ascii_lowercase()
+}
+
+/// If `segment` (which may hold `?`) matches at the start of `input`, the byte length it took.
+fn match_here(segment: &str, input: &str) -> Option<usize> {
+    let mut rest = input.chars();
+    for p in segment.chars() {
+        let c = rest.next()?;
+        if p != '?' && p != c {
+            return None;
+        }
+    }
+    Some(input.len() - rest.as_str().len())
+}
+
+fn general_match(leading_star: bool, trailing_star: bool, segments: &[Box<str>], input: &str) -> bool {
+    let Some((first, rest)) = segments.split_first() else {
+        // Only `?`-free stars: handled as `Any`; an empty pattern matches only the empty input.
+        return input.is_empty() || leading_star;
+    };
+    let mut pos = 0;
+    let mut middle = rest;
+    if !leading_star {
+        let Some(len) = match_here(first, input) else {
+            return false;
+        };
+        pos = len;
+    } else {
+        middle = segments;
+    }
+    // The last segment is anchored at the end unless the pattern ends with `*`.
+    let last = if trailing_star {
+        None
+    } else {
+        match middle.split_last() {
+            Some((last, init)) => {
+                middle = init;
+                Some(last)
+            }
+            // A single anchored-both-ends segment: it must have taken the whole input.
+            None => return pos == input.len(),
+        }
+    };
+    for segment in middle {
+        match find(segment, input, pos) {
+            Some(end) => pos = end,
+            None => return false,
+        }
+    }
+    match last {
+        None => true,
+        Some(last) => {
+            // The final segment must end exactly at the end of the input, after `pos`. Its length
+            // in characters is fixed, so there is one place to try.
+            let want = last.chars().count();
+            let tail = input.get(pos..).unwrap_or_default();
+            let Some((start, _)) = tail.char_indices().rev().nth(want.wrapping_sub(1)) else {
+                return false;
+            };
+            tail.get(start..).and_then(|t| match_here(last, t)) == Some(tail.len() - start)
+        }
+    }
+}
+
+/// The end of the leftmost match of `segment` in `input` at or after byte `from`.
+fn find(segment: &str, input: &str, from: usize) -> Option<usize> {
+    let hay = input.get(from..)?;
+    if !segment.contains('?') {
+        return hay.find(segment).map(|i| from + i + segment.len());
+    }
+    for (i, _) in hay.char_indices() {
+        if let Some(len) = hay.get(i..).and_then(|t| match_here(segment, t)) {
+            return Some(from + i + len);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The obvious recursive matcher: exponential in the worst case, fine for short inputs.
+    fn slow(p: &[char], s: &[char]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some(('*', rest)) => (0..=s.len()).any(|i| slow(rest, &s[i..])),
+            Some(('?', rest)) => !s.is_empty() && slow(rest, &s[1..]),
+            Some((c, rest)) => s.first() == Some(c) && slow(rest, &s[1..]),
+        }
+    }
+
+    fn check(p: &str, s: &str) -> bool {
+        let pc: Vec<char> = p.chars().collect();
+        let sc: Vec<char> = s.chars().collect();
+        let expected = slow(&pc, &sc);
+        assert_eq!(Pattern::new(p).matches(s), expected, "pattern {p:?} input {s:?}");
+        expected
+    }
+
+    #[test]
+    fn examples() {
+        assert!(check("*", ""));
+        assert!(check("", ""));
+        assert!(!check("", "a"));
+        assert!(check("acs:ram:*:*:user/alice", "acs:ram::123456789012:user/alice"));
+        assert!(check("ecs:*SecurityGroup*", "ecs:AuthorizeSecurityGroupEgress"));
+        assert!(check("*:Describe*", "polardb:DescribeDBClusters"));
+        assert!(!check("polardb:Describe", "polardb:DescribeDBClusters"));
+        assert!(check("a?c", "abc"));
+        assert!(check("a?c", "aéc"));
+        assert!(!check("a?c", "ac"));
+        assert!(check("*a*a", "aaa"));
+        assert!(check("a*b*c", "abbbc"));
+        assert!(!check("a*b*c", "abbbcx"));
+        assert!(check("?*?", "ab"));
+        assert!(!check("?*?", "a"));
+        assert!(check("*?", "é"));
+        assert!(check("ab*ba", "aba") == false);
+        assert!(check("x*y?z", "xyyz"));
+    }
+
+    #[test]
+    fn pathological_pattern_is_fast() {
+        let pattern = "*a".repeat(100) + "b";
+        let input = "a".repeat(10_000);
+        let start = std::time::Instant::now();
+        assert!(!Pattern::new(&pattern).matches(&input));
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_slow_matcher(p in "[ab*?é]{0,8}", s in "[abé]{0,10}") {
+            check(&p, &s);
+        }
+    }
+}
