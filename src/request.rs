@@ -168,9 +168,6 @@ fn check_resource(resource: &str) -> Result<(), RequestError> {
     if resource.chars().any(char::is_control) {
         return fail("a resource has no control characters");
     }
-    if resource != "*" && !(resource.starts_with("acs:") && resource.matches(':').count() >= 4) {
-        return fail("expected `*` or an ARN `acs:<service>:<region>:<account>:<relative-id>`");
-    }
     Ok(())
 }
 
