@@ -1,0 +1,278 @@
+//! Reading the command line's inputs: policy arguments (file, directory, glob or built-in
+//! name), context pairs and context files. Every error names the file it came from.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{LineIndex, Span};
+use crate::json::{self, Value};
+use crate::policy::{Policy, PolicyKind};
+use crate::system;
+use crate::{PolicyErrors, RequestBuilder};
+
+/// A problem with the command line's inputs (not with a policy's content).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// A file could not be read.
+    #[error("cannot read `{path}`: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A `--policy` argument names nothing.
+    #[error("`{arg}` is neither a file, a directory, a glob nor a built-in system policy{hint}")]
+    NoSuchPolicy {
+        /// The argument.
+        arg: String,
+        /// A did-you-mean hint, with its leading separator.
+        hint: String,
+    },
+    /// A directory or glob gave no policy files.
+    #[error("`{arg}` holds no *.json files")]
+    NoFiles {
+        /// The argument.
+        arg: String,
+    },
+    /// A glob is malformed.
+    #[error("invalid glob `{arg}`: {reason}")]
+    Glob {
+        /// The argument.
+        arg: String,
+        /// Why.
+        reason: String,
+    },
+    /// A `--context` argument is not `KEY=VALUE`.
+    #[error("invalid --context `{0}`: expected KEY=VALUE, such as acs:SourceIp=192.0.2.1")]
+    ContextPair(String),
+    /// A context file is not a JSON object of keys to values.
+    #[error("{path}:{line}:{column}: {message}")]
+    ContextFile {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Where a policy's text came from.
+pub struct LoadedPolicies {
+    /// The policies that were read correctly.
+    pub policies: Vec<Policy>,
+    /// Every document with mistakes.
+    pub errors: Vec<PolicyErrors>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, InputError> {
+    let fail = |reason: String| InputError::Read {
+        path: path.display().to_string(),
+        reason,
+    };
+    // Check the size before reading, so that a huge file is refused without loading it.
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if meta.len() > crate::MAX_DOCUMENT_BYTES as u64 {
+        return Err(fail(format!(
+            "{} bytes is larger than the 1 MiB limit for a document",
+            meta.len()
+        )));
+    }
+    std::fs::read(path).map_err(|e| fail(e.to_string()))
+}
+
+/// Reads standard input, refusing more than the document limit.
+fn read_stdin() -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let limit = crate::MAX_DOCUMENT_BYTES as u64 + 1;
+    std::io::stdin()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::Read {
+            path: "<stdin>".into(),
+            reason: e.to_string(),
+        })?;
+    Ok(bytes)
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The files a `--policy` argument stands for, or the built-in policy it names.
+enum Resolved {
+    Files(Vec<PathBuf>),
+    Stdin,
+    Builtin(Policy),
+}
+
+fn resolve(arg: &str) -> Result<Resolved, InputError> {
+    if arg == "-" {
+        return Ok(Resolved::Stdin);
+    }
+    let path = Path::new(arg);
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| InputError::Read {
+            path: arg.into(),
+            reason: e.to_string(),
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(InputError::NoFiles { arg: arg.into() });
+        }
+        return Ok(Resolved::Files(files));
+    }
+    if path.exists() {
+        return Ok(Resolved::Files(vec![path.to_path_buf()]));
+    }
+    if arg.contains(['*', '?', '[']) {
+        let paths = glob::glob(arg).map_err(|e| InputError::Glob {
+            arg: arg.into(),
+            reason: e.to_string(),
+        })?;
+        let mut files = Vec::new();
+        for entry in paths {
+            match entry {
+                Ok(p) if p.is_file() && p.extension().is_some_and(|e| e == "json") => files.push(p),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(InputError::Read {
+                        path: e.path().display().to_string(),
+                        reason: e.error().to_string(),
+                    })
+                }
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(InputError::NoFiles { arg: arg.into() });
+        }
+        return Ok(Resolved::Files(files));
+    }
+    if let Some(policy) = system::get(arg) {
+        return Ok(Resolved::Builtin(policy));
+    }
+    let hint = match system::suggest(arg) {
+        Some(name) => format!("; did you mean the built-in `{name}`?"),
+        None if arg.ends_with(".json") || arg.contains('/') => "; no such file".into(),
+        None => format!(
+            "; built-in policies are {}",
+            system::names().collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Err(InputError::NoSuchPolicy { arg: arg.into(), hint })
+}
+
+/// Reads every policy the `--policy` arguments name. Input errors stop at once; policy
+/// mistakes are collected from every document.
+pub fn load_policies(args: &[String], kind: PolicyKind) -> Result<LoadedPolicies, InputError> {
+    let mut loaded = LoadedPolicies {
+        policies: Vec::new(),
+        errors: Vec::new(),
+    };
+    for arg in args {
+        let mut add = |name: &str, origin: &str, bytes: &[u8]| match Policy::from_bytes(name, origin, kind, bytes) {
+            Ok(p) => loaded.policies.push(p),
+            Err(e) => loaded.errors.push(e),
+        };
+        match resolve(arg)? {
+            Resolved::Builtin(policy) => loaded.policies.push(policy),
+            Resolved::Stdin => add("stdin", "<stdin>", &read_stdin()?),
+            Resolved::Files(files) => {
+                for file in files {
+                    let bytes = read(&file)?;
+                    add(&name_of(&file), &file.display().to_string(), &bytes);
+                }
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+/// Adds `--context KEY=VALUE` pairs to a request.
+pub fn add_context_pairs(mut builder: RequestBuilder, pairs: &[String]) -> Result<RequestBuilder, InputError> {
+    for pair in pairs {
+        match pair.split_once('=') {
+            Some((key, value)) if !key.is_empty() => builder = builder.context(key, value),
+            _ => return Err(InputError::ContextPair(pair.clone())),
+        }
+    }
+    Ok(builder)
+}
+
+/// Adds the keys of a context file (a JSON object: key → value or array of values; values are
+/// strings, booleans or numbers) to a request.
+pub fn add_context_file(mut builder: RequestBuilder, path: &Path) -> Result<RequestBuilder, InputError> {
+    let display = path.display().to_string();
+    let bytes = read(path)?;
+    let text =
+        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(|e| InputError::Read {
+            path: display.clone(),
+            reason: format!("not valid UTF-8 (byte {})", e.valid_up_to()),
+        })?;
+    let index = LineIndex::new(text);
+    let fail = |span: Span, message: String| {
+        let at = index.locate(span);
+        InputError::ContextFile {
+            path: display.clone(),
+            line: at.line,
+            column: at.column,
+            message,
+        }
+    };
+    let parsed = json::parse(text);
+    if let Some(p) = parsed.problems.into_iter().next() {
+        return Err(fail(p.span, p.message));
+    }
+    let Some(root) = parsed.root else {
+        return Err(fail(Span::default(), "empty context file".into()));
+    };
+    let Value::Object(entries) = root.value else {
+        return Err(fail(
+            root.span,
+            "a context file is a JSON object of condition keys".into(),
+        ));
+    };
+    for (key, node) in entries {
+        let scalar = |n: &json::Node| match &n.value {
+            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let values = match &node.value {
+            Value::Array(items) => items
+                .iter()
+                .map(|item| {
+                    scalar(item).ok_or_else(|| {
+                        fail(
+                            item.span,
+                            format!("a value of `{}` must be a string, number or boolean", key.text),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => vec![scalar(&node).ok_or_else(|| {
+                fail(
+                    node.span,
+                    format!(
+                        "the value of `{}` must be a string, number, boolean or an array of them",
+                        key.text
+                    ),
+                )
+            })?],
+        };
+        for value in values {
+            builder = builder.context(key.text.clone(), value);
+        }
+    }
+    Ok(builder)
+}

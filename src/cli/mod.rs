@@ -1,0 +1,87 @@
+//! The `ram-policy` command line (behind the `cli` feature). Commands are functions that take
+//! parsed arguments and writers and return an [`Exit`], so tests run them in-process.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod check;
+mod input;
+mod render;
+
+pub use check::CheckArgs;
+
+/// The exit status of a command (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: allowed, or nothing found.
+    Allow,
+    /// 1: denied (explicitly or implicitly), or findings.
+    Deny,
+    /// 2: a usage, input or policy error.
+    Error,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        match exit {
+            Exit::Allow => ExitCode::SUCCESS,
+            Exit::Deny => ExitCode::from(1),
+            Exit::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Output format of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Readable text.
+    #[default]
+    Text,
+    /// One JSON object (the format is documented in the README and kept stable).
+    Json,
+}
+
+/// Read, check and evaluate Alibaba Cloud RAM policies offline.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ram-policy",
+    version,
+    about = "Read, check and evaluate Alibaba Cloud RAM policies offline, exactly as RAM decides",
+    after_help = "Exit status: 0 Allow, 1 ExplicitDeny or ImplicitDeny, 2 usage, input or policy error.\n\
+                  Semantics: see the README and SPEC.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decide whether a request is allowed by a set of policies, and say why
+    Check(CheckArgs),
+}
+
+/// Runs the command line with the process's arguments and standard streams.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap uses 0 for --help/--version and 2 for usage errors, as SPEC §8 wants.
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let color = std::io::IsTerminal::is_terminal(&stderr);
+    run(cli, &mut stdout.lock(), &mut stderr.lock(), color).into()
+}
+
+/// Runs a parsed command line, writing to `out` and `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
+    match cli.command {
+        Command::Check(args) => check::run(&args, out, err, color),
+    }
+}
