@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::condition::{Condition, Outcome};
 use crate::error::Location;
-use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause};
+use crate::policy::{ActionClause, Effect, Policy, ResourceClause};
 use crate::request::Request;
 use crate::wildcard::{fold_case, Pattern};
 
@@ -155,7 +155,6 @@ struct CompiledStatement {
     not_action: bool,
     /// `None` in a trust policy, whose resource is the role itself.
     resources: Option<(Vec<Pattern>, bool)>,
-    principal: Option<Principal>,
     conditions: Vec<Condition>,
 }
 
@@ -207,7 +206,6 @@ impl CompiledPolicySet {
                     actions: folded.iter().map(|p| Pattern::new(p)).collect(),
                     not_action,
                     resources,
-                    principal: s.principal.clone(),
                     conditions: s.conditions.clone(),
                 });
             }
