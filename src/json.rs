@@ -77,7 +77,8 @@ pub fn parse(text: &str) -> Parsed {
     };
     let root = match p.document() {
         Ok(node) => Some(node),
-        Err(problem) => {
+        Err(mut problem) => {
+            problem.message = format!("invalid JSON: {}", problem.message);
             p.problems.push(problem);
             None
         }

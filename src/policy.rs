@@ -288,6 +288,25 @@ pub(crate) fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c s
         .map(|(c, _)| c)
 }
 
+/// The operator name closest to `name`, prefix and `IfExists` suffix included.
+fn suggest_operator(name: &str) -> Option<String> {
+    let (prefix, rest) = match name.split_once(':') {
+        Some((prefix, rest)) => (Some(suggest(prefix, ["ForAnyValue", "ForAllValues"])?), rest),
+        None => (None, name),
+    };
+    let (base, if_exists) = match rest.len().checked_sub("IfExists".len()) {
+        Some(at) if rest.get(at..).is_some_and(|s| s.eq_ignore_ascii_case("IfExists")) => {
+            (rest.get(..at).unwrap_or(rest), "IfExists")
+        }
+        _ => (rest, ""),
+    };
+    let operator = suggest(base, Operator::ALL.iter().map(|o| o.name()))?;
+    Some(match prefix {
+        Some(p) => format!("{p}:{operator}{if_exists}"),
+        None => format!("{operator}{if_exists}"),
+    })
+}
+
 fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
     suggest(word, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
 }
@@ -679,23 +698,13 @@ impl Lowering<'_> {
         let mut out = Vec::new();
         for (op_key, block) in operators {
             let Some(operator) = OperatorName::parse(&op_key.text) else {
-                let names = Operator::ALL.iter().map(|o| o.name());
-                let bare = op_key
-                    .text
-                    .trim_start_matches("ForAnyValue:")
-                    .trim_start_matches("ForAllValues:");
-                let help = suggest(bare.strip_suffix("IfExists").unwrap_or(bare), names)
-                    .map(|c| {
-                        format!(
-                            "did you mean `{}`?",
-                            op_key
-                                .text
-                                .replacen(bare.strip_suffix("IfExists").unwrap_or(bare), c, 1)
-                        )
-                    })
-                    .unwrap_or_else(|| {
-                        "operators are the String…, Numeric…, Date…, Bool and IpAddress/NotIpAddress families".into()
-                    });
+                let help = suggest_operator(&op_key.text).map_or_else(
+                    || {
+                        "operators are the String…, Numeric…, Date…, Bool and IpAddress/NotIpAddress families"
+                            .to_owned()
+                    },
+                    |c| format!("did you mean `{c}`?"),
+                );
                 self.error_help(
                     op_key.span,
                     format!("unknown condition operator `{}`", op_key.text.escape_debug()),
