@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod account;
+mod caller;
+mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod condition;
@@ -13,6 +16,9 @@ pub mod system;
 mod value;
 mod wildcard;
 
+pub use account::{Account, AccountErrors, Attachment};
+pub use caller::Caller;
+pub use chain::{Chain, Evaluation, Layer, ResourcePolicies, Step};
 pub use condition::{Condition, Family, Operator, OperatorName, Outcome, Qualifier, Test, Values};
 pub use error::{Location, PolicyError, PolicyErrors, RequestError, Span};
 pub use policy::{
@@ -20,7 +26,9 @@ pub use policy::{
     MAX_STATEMENTS,
 };
 pub use request::{Context, Request, RequestBuilder, RequestValue};
-pub use set::{CompiledPolicySet, ConditionError, Decision, PolicySet, Response, StatementRef};
+pub use set::{
+    CompiledPolicySet, ConditionError, ConditionMiss, Decision, NearMiss, PolicySet, Response, StatementRef,
+};
 pub use value::{Decimal, Instant};
 pub use wildcard::Pattern;
 

@@ -191,32 +191,61 @@ impl Policy {
             }
         };
         let parsed = json::parse(text);
-        let mut lower = Lowering {
-            index: LineIndex::new(text),
-            kind,
-            errors: Vec::new(),
-        };
-        for p in parsed.problems {
-            lower.error_help(p.span, p.message, p.help);
+        let index = LineIndex::new(text);
+        let problems: Vec<PolicyError> = parsed
+            .problems
+            .into_iter()
+            .map(|p| PolicyError {
+                location: index.locate(p.span),
+                message: p.message,
+                help: p.help,
+            })
+            .collect();
+        let source: Arc<str> = text.into();
+        match &parsed.root {
+            Some(root) => Policy::from_node(name, origin, kind, &index, root, &source, problems),
+            None => Err(PolicyErrors {
+                origin,
+                text: source,
+                errors: problems,
+            }),
         }
-        let statements = match &parsed.root {
-            Some(root) => lower.document(root),
-            None => Vec::new(),
+    }
+
+    /// Lowers an already-read JSON value (a whole document, or a policy inlined in an account
+    /// file) into a policy; `earlier` holds problems the JSON reader found in it.
+    pub(crate) fn from_node(
+        name: &str,
+        origin: Arc<str>,
+        kind: PolicyKind,
+        index: &LineIndex<'_>,
+        root: &Node,
+        source: &Arc<str>,
+        earlier: Vec<PolicyError>,
+    ) -> Result<Policy, PolicyErrors> {
+        let mut lower = Lowering {
+            index,
+            kind,
+            errors: earlier,
         };
+        let statements = lower.document(root);
         if !lower.errors.is_empty() {
             lower.errors.sort_by_key(|e| e.location.span.start);
             return Err(PolicyErrors {
                 origin,
-                text: text.into(),
+                text: source.clone(),
                 errors: lower.errors,
             });
         }
+        let characters = source
+            .get(root.span.start..root.span.end)
+            .map_or(0, |t| t.chars().count());
         Ok(Policy {
             name: name.into(),
             origin,
             kind,
             statements,
-            characters: text.chars().count(),
+            characters,
         })
     }
 
@@ -265,7 +294,7 @@ const STATEMENT_ELEMENTS: &[&str] = &[
 const PRINCIPAL_ELEMENTS: &[&str] = &["RAM", "Service", "Federated"];
 
 struct Lowering<'a> {
-    index: LineIndex<'a>,
+    index: &'a LineIndex<'a>,
     kind: PolicyKind,
     errors: Vec<PolicyError>,
 }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::caller::Caller;
 use crate::condition::{Condition, Outcome};
 use crate::error::Location;
-use crate::policy::{ActionClause, Effect, Policy, ResourceClause};
+use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause};
 use crate::request::Request;
 use crate::wildcard::{fold_case, Pattern};
 
@@ -94,6 +95,37 @@ pub struct Response {
     pub errors: Vec<ConditionError>,
 }
 
+/// Why an `Allow` statement did not apply to a request: for explanations of a deny.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NearMiss {
+    /// The statement.
+    pub statement: StatementRef,
+    /// Whether its `Action`/`NotAction` matches the request's action.
+    pub action_matches: bool,
+    /// Whether its `Resource`/`NotResource` matches the request's resource.
+    pub resource_matches: bool,
+    /// Whether its `Principal` names the caller (resource-based policies only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_matches: Option<bool>,
+    /// The conditions that do not hold, each with the reason.
+    pub failed_conditions: Vec<ConditionMiss>,
+}
+
+/// A condition that does not hold for a request, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConditionMiss {
+    /// The operator as written.
+    pub operator: String,
+    /// The condition key as written.
+    pub key: Box<str>,
+    /// The policy's values.
+    pub policy_values: Vec<Box<str>>,
+    /// The request's values of the key (empty when the request does not have it).
+    pub request_values: Vec<Box<str>>,
+    /// Why it does not hold, in words.
+    pub reason: String,
+}
+
 /// A collection of checked policies, evaluated together as one set.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
@@ -155,6 +187,8 @@ struct CompiledStatement {
     not_action: bool,
     /// `None` in a trust policy, whose resource is the role itself.
     resources: Option<(Vec<Pattern>, bool)>,
+    /// Present in resource-based policies: the statement applies only to the callers it names.
+    principal: Option<Principal>,
     conditions: Vec<Condition>,
 }
 
@@ -163,6 +197,13 @@ struct CompiledStatement {
 fn literal_service(folded_pattern: &str) -> Option<&str> {
     let (service, _) = folded_pattern.split_once(':')?;
     (!service.contains(['*', '?'])).then_some(service)
+}
+
+impl Default for CompiledPolicySet {
+    /// The empty set: every request is `ImplicitDeny`.
+    fn default() -> Self {
+        CompiledPolicySet::new(&[])
+    }
 }
 
 impl CompiledPolicySet {
@@ -206,6 +247,7 @@ impl CompiledPolicySet {
                     actions: folded.iter().map(|p| Pattern::new(p)).collect(),
                     not_action,
                     resources,
+                    principal: s.principal.clone(),
                     conditions: s.conditions.clone(),
                 });
             }
@@ -231,8 +273,15 @@ impl CompiledPolicySet {
     }
 
     /// Basic evaluation (SPEC §5): any applicable `Deny` ⇒ `ExplicitDeny`; else any applicable
-    /// `Allow` ⇒ `Allow`; else `ImplicitDeny`. Never fails.
+    /// `Allow` ⇒ `Allow`; else `ImplicitDeny`. Never fails. Statements with a `Principal`
+    /// (resource-based policies) never apply here: use [`CompiledPolicySet::authorize_as`].
     pub fn authorize(&self, request: &Request) -> Response {
+        self.authorize_as(request, None)
+    }
+
+    /// Basic evaluation for a known caller: a statement with a `Principal` applies only when it
+    /// names the caller.
+    pub fn authorize_as(&self, request: &Request, caller: Option<&Caller>) -> Response {
         let mut allows = Vec::new();
         let mut denies = Vec::new();
         let mut errors = Vec::new();
@@ -245,7 +294,7 @@ impl CompiledPolicySet {
             let Some(s) = inner.statements.get(id as usize) else {
                 continue;
             };
-            if !s.applies(request, &mut errors) {
+            if !s.principal_matches(caller) || !s.applies(request, &mut errors) {
                 continue;
             }
             match s.effect {
@@ -268,7 +317,81 @@ impl CompiledPolicySet {
     }
 }
 
+impl CompiledPolicySet {
+    /// For a request that was not allowed: the `Allow` statements whose action matches, each
+    /// with what did not match (resource, principal, which conditions and why), closest first.
+    /// At most `limit` are returned. This is for explanations, not for the hot path.
+    pub fn near_misses(&self, request: &Request, caller: Option<&Caller>, limit: usize) -> Vec<NearMiss> {
+        let mut misses: Vec<(usize, NearMiss)> = Vec::new();
+        for s in &self.inner.statements {
+            if s.effect != Effect::Allow || !s.action_matches(request) {
+                continue;
+            }
+            let resource_matches = s.resource_matches(request);
+            let principal_matches = s.principal.as_ref().map(|_| s.principal_matches(caller));
+            let failed_conditions: Vec<ConditionMiss> =
+                s.conditions.iter().filter_map(|c| condition_miss(c, request)).collect();
+            let score = usize::from(resource_matches) * 1000
+                + usize::from(principal_matches != Some(false)) * 500
+                + 100usize.saturating_sub(failed_conditions.len());
+            misses.push((
+                score,
+                NearMiss {
+                    statement: s.reference.clone(),
+                    action_matches: true,
+                    resource_matches,
+                    principal_matches,
+                    failed_conditions,
+                },
+            ));
+        }
+        // Stable: among equals, document order.
+        misses.sort_by(|a, b| b.0.cmp(&a.0));
+        misses.into_iter().take(limit).map(|(_, m)| m).collect()
+    }
+}
+
+/// Why `condition` does not hold for `request`, or `None` when it holds.
+fn condition_miss(condition: &Condition, request: &Request) -> Option<ConditionMiss> {
+    let values = request.context().get(&condition.key);
+    let reason = match condition.evaluate(request.context()) {
+        Outcome::True => return None,
+        Outcome::False if values.is_empty() => format!("the request has no `{}`", condition.key),
+        Outcome::False => format!(
+            "the request's `{}` does not satisfy `{}` {}",
+            condition.key,
+            condition.operator,
+            condition
+                .raw_values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        Outcome::Undecidable { value } => format!(
+            "the request value `{}` is not {}",
+            crate::error::visible(&value),
+            condition.operator.operator.family().expected()
+        ),
+    };
+    Some(ConditionMiss {
+        operator: condition.operator.to_string(),
+        key: condition.key.clone(),
+        policy_values: condition.raw_values.clone(),
+        request_values: values.iter().map(|v| Box::from(v.text())).collect(),
+        reason,
+    })
+}
+
 impl CompiledStatement {
+    fn principal_matches(&self, caller: Option<&Caller>) -> bool {
+        match (&self.principal, caller) {
+            (None, _) => true,
+            (Some(p), Some(caller)) => caller.matches(p),
+            (Some(_), None) => false,
+        }
+    }
+
     fn action_matches(&self, request: &Request) -> bool {
         let action = request.action_folded();
         self.actions.iter().any(|p| p.matches(action)) != self.not_action

@@ -1,0 +1,514 @@
+//! The whole RAM evaluation chain for one principal (SPEC §5): control policies, session
+//! policy, identity policies at account scope then resource-group scope, resource policies,
+//! and the combination (with the `sts:AssumeRole` both-must-allow rule).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::caller::Caller;
+use crate::request::Request;
+use crate::set::{CompiledPolicySet, ConditionError, Decision, NearMiss, Response, StatementRef};
+use crate::wildcard::Pattern;
+
+/// The layer of the chain that decided (in the spirit of RAM's `DecodeDiagnosticMessage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Layer {
+    /// A Resource Directory control policy.
+    ControlPolicy,
+    /// The session policy of a role session.
+    SessionPolicy,
+    /// Identity policies attached at account scope.
+    AccountLevelIdentityBasedPolicy,
+    /// Identity policies attached at the scope of the resource's resource group.
+    ResourceGroupLevelIdentityBasedPolicy,
+    /// A resource-based policy (a bucket policy).
+    ResourcePolicy,
+    /// A role's trust policy.
+    TrustPolicy,
+    /// The account's root identity, allowed everything on its own resources.
+    RootIdentity,
+}
+
+impl Layer {
+    /// The layer's name, as in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::ControlPolicy => "ControlPolicy",
+            Layer::SessionPolicy => "SessionPolicy",
+            Layer::AccountLevelIdentityBasedPolicy => "AccountLevelIdentityBasedPolicy",
+            Layer::ResourceGroupLevelIdentityBasedPolicy => "ResourceGroupLevelIdentityBasedPolicy",
+            Layer::ResourcePolicy => "ResourcePolicy",
+            Layer::TrustPolicy => "TrustPolicy",
+            Layer::RootIdentity => "RootIdentity",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One layer's basic decision, as part of an explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The layer.
+    pub layer: Layer,
+    /// For control policies: the level (0 = the member account, upwards to the Root folder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<usize>,
+    /// The layer's basic decision.
+    pub decision: Decision,
+    /// The statements that decided it.
+    pub deciding: Vec<StatementRef>,
+}
+
+/// The outcome of the chain: the final decision, the layer that decided, the statements that
+/// decided, every step on the way, and notes for the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// The final decision.
+    pub decision: Decision,
+    /// The layer that decided: for a deny, the layer that denied; for an allow, the layer
+    /// whose Allow granted it.
+    pub layer: Layer,
+    /// The statements that decided.
+    pub deciding: Vec<StatementRef>,
+    /// Conditions that could not be decided (handled fail-closed), from every layer evaluated.
+    pub errors: Vec<ConditionError>,
+    /// Every layer evaluated, in order.
+    pub steps: Vec<Step>,
+    /// Remarks about the evaluation, such as a resource-group-scope Deny that was not reached.
+    pub notes: Vec<String>,
+}
+
+/// Resource-based policies of an account: bucket policies by resource pattern, and roles'
+/// trust policies by role ARN.
+#[derive(Debug, Clone, Default)]
+pub struct ResourcePolicies {
+    by_pattern: Vec<(Pattern, CompiledPolicySet)>,
+    trust: HashMap<Box<str>, CompiledPolicySet>,
+}
+
+impl ResourcePolicies {
+    /// No resource policies.
+    pub fn new() -> Self {
+        ResourcePolicies::default()
+    }
+
+    /// Adds the resource policy of the resources matching `pattern`.
+    pub fn add(&mut self, pattern: &str, policy: CompiledPolicySet) {
+        self.by_pattern.push((Pattern::new(pattern), policy));
+    }
+
+    /// Adds the trust policy of the role with ARN `role_arn` (`acs:ram::A:role/N`).
+    pub fn add_trust(&mut self, role_arn: &str, policy: CompiledPolicySet) {
+        self.trust.insert(role_arn.into(), policy);
+    }
+
+    /// The policies governing `resource`, and whether it is a role (so the layer is
+    /// `TrustPolicy`).
+    fn for_resource(&self, resource: &str) -> (Vec<&CompiledPolicySet>, bool) {
+        if let Some(trust) = self.trust.get(resource) {
+            return (vec![trust], true);
+        }
+        let sets = self
+            .by_pattern
+            .iter()
+            .filter(|(p, _)| p.matches(resource))
+            .map(|(_, s)| s)
+            .collect();
+        (sets, false)
+    }
+}
+
+/// The compiled chain for one principal: evaluate many requests against it.
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    caller: Option<Caller>,
+    control_levels: Vec<CompiledPolicySet>,
+    session: Option<CompiledPolicySet>,
+    account_scope: CompiledPolicySet,
+    resource_group_scope: Vec<(Box<str>, CompiledPolicySet)>,
+    resources: Arc<ResourcePolicies>,
+}
+
+impl Chain {
+    /// A chain for an anonymous RAM user whose identity policies are `identity`, attached at
+    /// account scope (SPEC §8 without an account file).
+    pub fn new(identity: CompiledPolicySet) -> Self {
+        Chain {
+            account_scope: identity,
+            ..Chain::default()
+        }
+    }
+
+    /// Sets the caller (principal matching in resource policies; root and service rules).
+    pub fn with_caller(mut self, caller: Caller) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+
+    /// Sets the control-policy levels, from the member account (0) up to the Root folder.
+    pub fn with_control_levels(mut self, levels: Vec<CompiledPolicySet>) -> Self {
+        self.control_levels = levels;
+        self
+    }
+
+    /// Sets the session policy of a role session.
+    pub fn with_session(mut self, session: CompiledPolicySet) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Adds the identity policies attached at the scope of resource group `group`.
+    pub fn with_resource_group_policies(mut self, group: &str, policies: CompiledPolicySet) -> Self {
+        self.resource_group_scope.push((group.into(), policies));
+        self
+    }
+
+    /// Sets the account's resource-based policies.
+    pub fn with_resources(mut self, resources: Arc<ResourcePolicies>) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// The caller, if known.
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
+    }
+
+    fn resource_group_set(&self, request: &Request) -> Option<&CompiledPolicySet> {
+        let group = request.resource_group()?;
+        self.resource_group_scope
+            .iter()
+            .find(|(g, _)| **g == *group)
+            .map(|(_, s)| s)
+    }
+
+    /// Evaluates a request through the whole chain. Never fails.
+    pub fn evaluate(&self, request: &Request) -> Evaluation {
+        let mut run = Run {
+            steps: Vec::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+        };
+        let caller = self.caller.as_ref();
+        match caller {
+            Some(Caller::Root { account }) => {
+                if resource_account(request.resource()).is_none_or(|a| a.is_empty() || a == &**account || a == "*") {
+                    run.notes
+                        .push("the account's root identity is allowed everything on its own resources".into());
+                    return run.finish(Decision::Allow, Layer::RootIdentity, Vec::new());
+                }
+                // Another account's resource: only that resource's policy can allow it.
+                return self.resource_only(request, run);
+            }
+            Some(Caller::Service { .. }) => return self.resource_only(request, run),
+            _ => {}
+        }
+
+        // 1. Control policies: an Allow is needed at every level; a Deny anywhere is final.
+        for (level, set) in self.control_levels.iter().enumerate() {
+            let r = run.layer(Layer::ControlPolicy, Some(level), set.authorize(request));
+            if r.decision != Decision::Allow {
+                if r.decision == Decision::ImplicitDeny {
+                    run.notes.push(format!(
+                        "no control policy at level {level} allows the request; every level from the member account up to the Root folder must allow it"
+                    ));
+                }
+                return run.finish(r.decision, Layer::ControlPolicy, r.deciding);
+            }
+        }
+
+        // 2. Session policy.
+        if let Some(session) = &self.session {
+            let r = run.layer(Layer::SessionPolicy, None, session.authorize(request));
+            if r.decision != Decision::Allow {
+                return run.finish(r.decision, Layer::SessionPolicy, r.deciding);
+            }
+        }
+
+        // 3. Identity policies (Decision A): account scope first, then resource-group scope.
+        let account = run.layer(
+            Layer::AccountLevelIdentityBasedPolicy,
+            None,
+            self.account_scope.authorize(request),
+        );
+        let rg_set = self.resource_group_set(request);
+        let (decision_a, layer_a) = if account.decision != Decision::ImplicitDeny {
+            if let Some(set) = rg_set {
+                let unreached = set.authorize(request);
+                if unreached.decision == Decision::ExplicitDeny {
+                    run.notes.push(format!(
+                        "a Deny in a policy attached at the scope of resource group `{}` was not reached: account-scope policies decided first (documented order)",
+                        request.resource_group().unwrap_or_default()
+                    ));
+                }
+            }
+            (account, Layer::AccountLevelIdentityBasedPolicy)
+        } else if let Some(set) = rg_set {
+            let r = run.layer(
+                Layer::ResourceGroupLevelIdentityBasedPolicy,
+                None,
+                set.authorize(request),
+            );
+            (r, Layer::ResourceGroupLevelIdentityBasedPolicy)
+        } else {
+            (account, Layer::AccountLevelIdentityBasedPolicy)
+        };
+
+        // 4. Resource policy (Decision B).
+        let (decision_b, layer_b) = self.resource_decision(request, &mut run);
+
+        // 5. Combine.
+        if decision_a.decision == Decision::ExplicitDeny {
+            return run.finish(Decision::ExplicitDeny, layer_a, decision_a.deciding);
+        }
+        if let Some(b) = &decision_b {
+            if b.decision == Decision::ExplicitDeny {
+                return run.finish(Decision::ExplicitDeny, layer_b, b.deciding.clone());
+            }
+        }
+        let b_allows = decision_b.as_ref().is_some_and(|b| b.decision == Decision::Allow);
+        if is_assume_role(request) && layer_b == Layer::TrustPolicy {
+            // Both the caller's identity policies and the role's trust policy must allow it.
+            return match (decision_a.decision == Decision::Allow, b_allows) {
+                (true, true) => {
+                    let mut deciding = decision_a.deciding;
+                    deciding.extend(decision_b.map(|b| b.deciding).unwrap_or_default());
+                    run.finish(Decision::Allow, layer_a, deciding)
+                }
+                (false, _) => {
+                    run.notes.push("sts:AssumeRole needs an Allow in the caller's identity policies and in the role's trust policy".into());
+                    run.finish(Decision::ImplicitDeny, layer_a, Vec::new())
+                }
+                (true, false) => {
+                    run.notes
+                        .push("the role's trust policy does not allow this caller to assume the role".into());
+                    run.finish(Decision::ImplicitDeny, Layer::TrustPolicy, Vec::new())
+                }
+            };
+        }
+        if decision_a.decision == Decision::Allow {
+            return run.finish(Decision::Allow, layer_a, decision_a.deciding);
+        }
+        if let Some(b) = decision_b.filter(|b| b.decision == Decision::Allow) {
+            return run.finish(Decision::Allow, layer_b, b.deciding);
+        }
+        run.finish(Decision::ImplicitDeny, layer_a, Vec::new())
+    }
+
+    /// Decision B alone: for a service principal, and for root on another account's resource.
+    fn resource_only(&self, request: &Request, mut run: Run) -> Evaluation {
+        let (decision, layer) = self.resource_decision(request, &mut run);
+        match decision {
+            Some(r) => run.finish(r.decision, layer, r.deciding),
+            None => {
+                run.notes.push(
+                    "no resource-based policy governs this resource, and only one could allow this caller".into(),
+                );
+                run.finish(Decision::ImplicitDeny, layer, Vec::new())
+            }
+        }
+    }
+
+    /// The basic decision of the resource-based policies that govern the request's resource
+    /// (`None` when there are none), and the layer name to report.
+    fn resource_decision(&self, request: &Request, run: &mut Run) -> (Option<Response>, Layer) {
+        let (sets, is_role) = self.resources.for_resource(request.resource());
+        let layer = if is_role {
+            Layer::TrustPolicy
+        } else {
+            Layer::ResourcePolicy
+        };
+        if sets.is_empty() {
+            return (None, layer);
+        }
+        let mut combined = Response {
+            decision: Decision::ImplicitDeny,
+            deciding: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut allows = Vec::new();
+        let mut denies = Vec::new();
+        for set in sets {
+            let r = set.authorize_as(request, self.caller.as_ref());
+            combined.errors.extend(r.errors);
+            match r.decision {
+                Decision::ExplicitDeny => denies.extend(r.deciding),
+                Decision::Allow => allows.extend(r.deciding),
+                Decision::ImplicitDeny => {}
+            }
+        }
+        if !denies.is_empty() {
+            combined.decision = Decision::ExplicitDeny;
+            combined.deciding = denies;
+        } else if !allows.is_empty() {
+            combined.decision = Decision::Allow;
+            combined.deciding = allows;
+        }
+        (Some(run.layer(layer, None, combined)), layer)
+    }
+
+    /// For a denied request: the `Allow` statements of the layer that denied which came
+    /// closest, each with what did not match. Empty for an explicit deny or an allow.
+    pub fn near_misses(&self, request: &Request, evaluation: &Evaluation, limit: usize) -> Vec<NearMiss> {
+        if evaluation.decision != Decision::ImplicitDeny {
+            return Vec::new();
+        }
+        let caller = self.caller.as_ref();
+        let mut sets: Vec<&CompiledPolicySet> = Vec::new();
+        match evaluation.layer {
+            Layer::ControlPolicy => {
+                let level = evaluation.steps.last().and_then(|s| s.level).unwrap_or(0);
+                sets.extend(self.control_levels.get(level));
+            }
+            Layer::SessionPolicy => sets.extend(self.session.as_ref()),
+            Layer::AccountLevelIdentityBasedPolicy | Layer::ResourceGroupLevelIdentityBasedPolicy => {
+                sets.push(&self.account_scope);
+                sets.extend(self.resource_group_set(request));
+            }
+            Layer::ResourcePolicy | Layer::TrustPolicy => {
+                sets.extend(self.resources.for_resource(request.resource()).0)
+            }
+            Layer::RootIdentity => {}
+        }
+        let mut misses: Vec<NearMiss> = sets
+            .iter()
+            .flat_map(|s| s.near_misses(request, caller, limit))
+            .collect();
+        misses.sort_by_key(|m| {
+            (
+                !m.resource_matches,
+                m.principal_matches == Some(false),
+                m.failed_conditions.len(),
+            )
+        });
+        misses.truncate(limit);
+        misses
+    }
+}
+
+struct Run {
+    steps: Vec<Step>,
+    errors: Vec<ConditionError>,
+    notes: Vec<String>,
+}
+
+impl Run {
+    /// Records a layer's basic decision and returns it.
+    fn layer(&mut self, layer: Layer, level: Option<usize>, response: Response) -> Response {
+        self.errors.extend(response.errors.iter().cloned());
+        self.steps.push(Step {
+            layer,
+            level,
+            decision: response.decision,
+            deciding: response.deciding.clone(),
+        });
+        response
+    }
+
+    fn finish(self, decision: Decision, layer: Layer, deciding: Vec<StatementRef>) -> Evaluation {
+        Evaluation {
+            decision,
+            layer,
+            deciding,
+            errors: self.errors,
+            steps: self.steps,
+            notes: self.notes,
+        }
+    }
+}
+
+fn is_assume_role(request: &Request) -> bool {
+    request.action_folded() == "sts:assumerole"
+}
+
+/// The account field of an ARN (`acs:<service>:<region>:<account>:<relative-id>`).
+fn resource_account(resource: &str) -> Option<&str> {
+    let mut parts = resource.splitn(5, ':');
+    (parts.next()? == "acs").then_some(())?;
+    parts.next()?;
+    parts.next()?;
+    let account = parts.next()?;
+    parts.next()?;
+    Some(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Policy, PolicyKind, PolicySet};
+
+    fn set(kind: PolicyKind, text: &str) -> CompiledPolicySet {
+        let p = Policy::from_bytes("p", "p.json", kind, text.as_bytes()).unwrap();
+        [p].into_iter().collect::<PolicySet>().compile()
+    }
+
+    fn allow(action: &str) -> CompiledPolicySet {
+        set(
+            PolicyKind::Identity,
+            &format!(
+                r#"{{"Version": "1", "Statement": [{{"Effect": "Allow", "Action": "{action}", "Resource": "*"}}]}}"#
+            ),
+        )
+    }
+
+    fn request(action: &str, resource: &str) -> Request {
+        Request::builder(action).resource(resource).build().unwrap()
+    }
+
+    #[test]
+    fn control_levels_all_must_allow() {
+        let chain = Chain::new(allow("ecs:*")).with_control_levels(vec![allow("*"), allow("rds:*")]);
+        let e = chain.evaluate(&request("ecs:StartInstance", "*"));
+        assert_eq!(e.decision, Decision::ImplicitDeny);
+        assert_eq!(e.layer, Layer::ControlPolicy);
+        assert_eq!(e.steps.len(), 2);
+        let chain = Chain::new(allow("ecs:*")).with_control_levels(vec![allow("*"), allow("ecs:*")]);
+        assert_eq!(
+            chain.evaluate(&request("ecs:StartInstance", "*")).decision,
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn assume_role_needs_both() {
+        let alice = Caller::User {
+            account: "123".into(),
+            name: "alice".into(),
+            id: None,
+        };
+        let trust = set(
+            PolicyKind::Trust,
+            r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"RAM": ["acs:ram::123:root"]}}]}"#,
+        );
+        let mut resources = ResourcePolicies::new();
+        resources.add_trust("acs:ram::123:role/ops", trust);
+        let resources = Arc::new(resources);
+        let role = "acs:ram::123:role/ops";
+        let with = Chain::new(allow("sts:AssumeRole"))
+            .with_caller(alice.clone())
+            .with_resources(resources.clone());
+        assert_eq!(
+            with.evaluate(&request("sts:AssumeRole", role)).decision,
+            Decision::Allow
+        );
+        let without = Chain::new(allow("ecs:*")).with_caller(alice).with_resources(resources);
+        let e = without.evaluate(&request("sts:AssumeRole", role));
+        assert_eq!(e.decision, Decision::ImplicitDeny);
+        assert_eq!(e.layer, Layer::AccountLevelIdentityBasedPolicy);
+    }
+
+    #[test]
+    fn resource_accounts() {
+        assert_eq!(resource_account("acs:ram::123:role/x"), Some("123"));
+        assert_eq!(resource_account("acs:oss:*:*:bucket/a:b"), Some("*"));
+        assert_eq!(resource_account("*"), None);
+    }
+}
