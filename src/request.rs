@@ -88,6 +88,16 @@ impl RequestBuilder {
         self
     }
 
+    /// Gives `key` this value unless the request already has the key (used to derive
+    /// `acs:PrincipalARN` from the principal).
+    pub fn context_default(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        if !self.context.iter().any(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+            self.context.push((key, value.into()));
+        }
+        self
+    }
+
     /// Checks the request and prepares it for evaluation. `acs:CurrentTime` defaults to now.
     pub fn build(self) -> Result<Request, RequestError> {
         check_action(&self.action)?;

@@ -104,6 +104,10 @@ pub struct NearMiss {
     pub action_matches: bool,
     /// Whether its `Resource`/`NotResource` matches the request's resource.
     pub resource_matches: bool,
+    /// When the resource does not match: the statement's resource patterns, as written
+    /// (prefixed with `not ` for `NotResource`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource_patterns: Vec<Box<str>>,
     /// Whether its `Principal` names the caller (resource-based policies only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal_matches: Option<bool>,
@@ -187,6 +191,8 @@ struct CompiledStatement {
     not_action: bool,
     /// `None` in a trust policy, whose resource is the role itself.
     resources: Option<(Vec<Pattern>, bool)>,
+    /// The resource patterns as written, for explanations.
+    resource_texts: Vec<Box<str>>,
     /// Present in resource-based policies: the statement applies only to the callers it names.
     principal: Option<Principal>,
     conditions: Vec<Condition>,
@@ -241,7 +247,15 @@ impl CompiledPolicySet {
                     };
                     (texts.iter().map(|p| Pattern::new(&p.text)).collect(), negated)
                 });
+                let resource_texts = match &s.resource {
+                    Some(ResourceClause::Resource(p)) => p.iter().map(|p| p.text.clone()).collect(),
+                    Some(ResourceClause::NotResource(p)) => {
+                        p.iter().map(|p| format!("not {}", p.text).into()).collect()
+                    }
+                    None => Vec::new(),
+                };
                 statements.push(CompiledStatement {
+                    resource_texts,
                     reference: statement_ref(policy, s.index, s.sid.clone(), s.effect, s.location),
                     effect: s.effect,
                     actions: folded.iter().map(|p| Pattern::new(p)).collect(),
@@ -340,6 +354,11 @@ impl CompiledPolicySet {
                     statement: s.reference.clone(),
                     action_matches: true,
                     resource_matches,
+                    resource_patterns: if resource_matches {
+                        Vec::new()
+                    } else {
+                        s.resource_texts.clone()
+                    },
                     principal_matches,
                     failed_conditions,
                 },
@@ -358,8 +377,13 @@ fn condition_miss(condition: &Condition, request: &Request) -> Option<ConditionM
         Outcome::True => return None,
         Outcome::False if values.is_empty() => format!("the request has no `{}`", condition.key),
         Outcome::False => format!(
-            "the request's `{}` does not satisfy `{}` {}",
+            "the request's `{}` is {}, which does not satisfy `{}` {}",
             condition.key,
+            values
+                .iter()
+                .map(|v| format!("`{}`", crate::error::visible(v.text())))
+                .collect::<Vec<_>>()
+                .join(" and "),
             condition.operator,
             condition
                 .raw_values

@@ -70,7 +70,11 @@ fn headline_read_only_is_implicit_deny() {
         "{}",
         stdout(&o)
     );
-    assert!(stdout(&o).contains("AliyunPolardbReadOnlyAccess"));
+    assert!(
+        stdout(&o).contains("no Allow statement there names the action"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -87,8 +91,9 @@ fn headline_full_access_allows_with_the_deciding_statement() {
     let o = ram_policy(&args);
     assert_eq!(status(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).starts_with("Allow: "), "{}", stdout(&o));
-    assert!(stdout(&o)
-        .contains("allowed by AliyunPolardbFullAccess statement 0 at <builtin>/AliyunPolardbFullAccess.json:4:5"));
+    assert!(
+        stdout(&o).contains("    by AliyunPolardbFullAccess statement 0 at <builtin>/AliyunPolardbFullAccess.json:4:5")
+    );
 
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);
@@ -234,7 +239,7 @@ fn globs_directories_and_stdin() {
     let o = ram_policy_stdin(&["check", "--policy", "-", "--action", "ecs:StartInstance"], Some(doc));
     assert_eq!(status(&o), 1);
     assert!(
-        stdout(&o).contains("denied by stdin statement 0 at <stdin>:1:32"),
+        stdout(&o).contains("    by stdin statement 0 at <stdin>:1:32"),
         "{}",
         stdout(&o)
     );
