@@ -365,7 +365,7 @@ impl CompiledPolicySet {
             ));
         }
         // Stable: among equals, document order.
-        misses.sort_by(|a, b| b.0.cmp(&a.0));
+        misses.sort_by_key(|m| std::cmp::Reverse(m.0));
         misses.into_iter().take(limit).map(|(_, m)| m).collect()
     }
 }
