@@ -45,6 +45,10 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts }
     }
 
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     pub(crate) fn locate(&self, span: Span) -> Location {
         let line = self.starts.partition_point(|&s| s <= span.start).max(1);
         let line_start = self.starts.get(line - 1).copied().unwrap_or(0);

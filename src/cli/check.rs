@@ -116,7 +116,6 @@ impl Setup {
             None => None,
         };
         let mut adhoc = None;
-        let mut adhoc_policies = Vec::new();
         if account.is_none() && documents.is_empty() {
             if policies.is_empty() {
                 return Err(SetupError::Usage(
@@ -126,18 +125,13 @@ impl Setup {
             }
             let loaded = load_policies(policies, PolicyKind::Identity).map_err(SetupError::Input)?;
             documents.extend(loaded.errors);
-            adhoc_policies = loaded
-                .policies
-                .iter()
-                .map(|p| (p.name().to_owned(), p.origin().to_string(), p.statements().len()))
-                .collect();
-            adhoc = Some(loaded.policies.into_iter().collect::<PolicySet>().compile());
+            adhoc = Some(loaded.policies);
         }
         let session = match session_policy {
             Some(arg) => {
                 let loaded = load_policies(&[arg.to_owned()], PolicyKind::Session).map_err(SetupError::Input)?;
                 documents.extend(loaded.errors);
-                Some(loaded.policies.into_iter().collect::<PolicySet>().compile())
+                Some(loaded.policies)
             }
             None => None,
         };
@@ -156,8 +150,25 @@ impl Setup {
         if !documents.is_empty() {
             return Err(SetupError::Policies(documents));
         }
+        Ok(Setup::new(account, adhoc, session, extra_control))
+    }
+
+    /// A setup from policies already read: an account, or the anonymous user's identity
+    /// policies; an optional session policy; extra control-policy levels.
+    pub(crate) fn new(
+        account: Option<Account>,
+        adhoc: Option<Vec<Policy>>,
+        session: Option<Vec<Policy>>,
+        extra_control: Vec<Vec<Policy>>,
+    ) -> Setup {
+        let session = session.map(|s| s.into_iter().collect::<PolicySet>().compile());
+        let adhoc_policies = adhoc
+            .iter()
+            .flatten()
+            .map(|p| (p.name().to_owned(), p.origin().to_string(), p.statements().len()))
+            .collect();
         let adhoc = adhoc.map(|identity| {
-            let mut chain = Chain::new(identity).with_control_levels(
+            let mut chain = Chain::new(identity.into_iter().collect::<PolicySet>().compile()).with_control_levels(
                 extra_control
                     .iter()
                     .map(|l| l.iter().cloned().collect::<PolicySet>().compile())
@@ -168,14 +179,37 @@ impl Setup {
             }
             chain
         });
-        Ok(Setup {
+        Setup {
             account,
             adhoc,
             adhoc_policies,
             session,
             extra_control,
             chains: HashMap::new(),
-        })
+        }
+    }
+
+    /// A chain for `principal` with `session` as its session policy (not cached).
+    pub(crate) fn chain_with_session(
+        &self,
+        principal: Option<&str>,
+        session: CompiledPolicySet,
+    ) -> Result<(Chain, Option<Caller>), String> {
+        match (&self.account, principal) {
+            (Some(account), Some(principal)) => {
+                let caller = account.caller(principal)?;
+                Ok((
+                    account.chain(&caller, Some(session), &self.extra_control)?,
+                    Some(caller),
+                ))
+            }
+            (Some(_), None) => Err("no principal".into()),
+            (None, Some(p)) => Err(format!("principal `{p}` needs an account file")),
+            (None, None) => {
+                let chain = self.adhoc.clone().unwrap_or_default().with_session(session);
+                Ok((chain, None))
+            }
+        }
     }
 
     /// The chain (compiled once per principal) and caller for `principal`.

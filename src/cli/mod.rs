@@ -10,8 +10,10 @@ mod batch;
 mod check;
 mod input;
 mod render;
+mod suite;
 
 pub use check::CheckArgs;
+pub use suite::TestArgs;
 
 /// The exit status of a command (SPEC §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +62,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decide whether a request is allowed by a set of policies, and say why
+    /// Decide whether a request is allowed for a principal or a set of policies, and say why
     Check(CheckArgs),
+    /// Run policy test suites (*.test.json) like `cargo test`
+    Test(TestArgs),
 }
 
 /// Runs the command line with the process's arguments and standard streams.
@@ -84,5 +88,6 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
     match cli.command {
         Command::Check(args) => check::run(&args, out, err, color),
+        Command::Test(args) => suite::run(&args, out, err, color),
     }
 }

@@ -1,0 +1,821 @@
+//! `ram-policy test`: policy test suites (`*.test.json`), run like `cargo test`, with a JUnit
+//! report for CI systems and a coverage report of the statements no case exercised.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+
+use super::check::{describe, report_setup_error, with_principal, Setup, SetupError};
+use super::input::load_policies;
+use super::{render, Exit};
+use crate::error::{LineIndex, PolicyError, PolicyErrors, Span};
+use crate::json::{self, Node, Value};
+use crate::{Account, Decision, Evaluation, Layer, NearMiss, Policy, PolicyKind, PolicySet, Request};
+
+/// Arguments of `ram-policy test`.
+#[derive(Debug, Args)]
+#[command(after_help = "A directory is searched recursively for *.test.json suites.\n\
+    The suite format is described in the README.\n\n\
+    Exit status: 0 every case passed, 1 a case failed, 2 a suite or policy could not be read.")]
+pub struct TestArgs {
+    /// Test suites (*.test.json) or directories holding them
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Also write a JUnit XML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// List every statement no case exercised (by default only the count is shown)
+    #[arg(long)]
+    pub coverage: bool,
+}
+
+/// One case as read from a suite.
+struct Case {
+    name: String,
+    principal: Option<String>,
+    action: String,
+    resource: Option<String>,
+    resource_group: Option<String>,
+    context: Vec<(String, String)>,
+    session: Option<Vec<Policy>>,
+    expect: Decision,
+    layer: Option<Layer>,
+    deciding: Vec<ExpectedStatement>,
+}
+
+struct ExpectedStatement {
+    policy: String,
+    statement: Option<usize>,
+    sid: Option<String>,
+}
+
+struct Suite {
+    path: PathBuf,
+    setup: Setup,
+    /// Every policy the suite evaluates (for coverage).
+    policies: Vec<Policy>,
+    cases: Vec<Case>,
+}
+
+struct CaseResult {
+    name: String,
+    failure: Option<String>,
+    seconds: f64,
+}
+
+struct SuiteResult {
+    path: String,
+    cases: Vec<CaseResult>,
+}
+
+/// Runs `test`.
+pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
+    let started = Instant::now();
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if let Err(message) = find_suites(path, &mut files) {
+            render::error(err, &message);
+            return Exit::Error;
+        }
+    }
+    if files.is_empty() {
+        render::error(err, &"no *.test.json suites found");
+        return Exit::Error;
+    }
+    let mut broken = 0;
+    let mut results = Vec::new();
+    // Statements of the user's policies, and those some case exercised: (file, policy, index).
+    let mut universe: BTreeMap<(String, String, usize), String> = BTreeMap::new();
+    let mut exercised: BTreeSet<(String, String, usize)> = BTreeSet::new();
+    for file in &files {
+        let mut suite = match read_suite(file) {
+            Ok(s) => s,
+            Err(e) => {
+                broken += 1;
+                let _ = report_setup_error(err, e, color);
+                continue;
+            }
+        };
+        for policy in &suite.policies {
+            if policy.origin().starts_with("<builtin>") {
+                continue;
+            }
+            for s in policy.statements() {
+                let sid = s.sid.as_ref().map(|sid| format!(" (Sid `{sid}`)")).unwrap_or_default();
+                universe.insert(
+                    (policy.origin().to_string(), policy.name().to_owned(), s.index),
+                    format!(
+                        "{} statement {}{sid} at {}:{}:{}",
+                        policy.name(),
+                        s.index,
+                        policy.origin(),
+                        s.location.line,
+                        s.location.column
+                    ),
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nrunning {} tests from {}",
+            suite.cases.len(),
+            suite.path.display()
+        );
+        let mut result = SuiteResult {
+            path: suite.path.display().to_string(),
+            cases: Vec::new(),
+        };
+        let cases = std::mem::take(&mut suite.cases);
+        for case in &cases {
+            let t = Instant::now();
+            let failure = match run_case(&mut suite.setup, case) {
+                Ok((evaluation, near)) => {
+                    for step in &evaluation.steps {
+                        for s in &step.deciding {
+                            exercised.insert((s.file.to_string(), s.policy.to_string(), s.statement));
+                        }
+                    }
+                    check(case, &evaluation, &near)
+                }
+                Err(message) => Some(format!("the case could not run: {message}")),
+            };
+            let _ = writeln!(
+                out,
+                "test {} ... {}",
+                case.name,
+                if failure.is_some() { "FAILED" } else { "ok" }
+            );
+            result.cases.push(CaseResult {
+                name: case.name.clone(),
+                failure,
+                seconds: t.elapsed().as_secs_f64(),
+            });
+        }
+        results.push(result);
+    }
+    let failed: Vec<(&SuiteResult, &CaseResult)> = results
+        .iter()
+        .flat_map(|s| s.cases.iter().filter(|c| c.failure.is_some()).map(move |c| (s, c)))
+        .collect();
+    let total: usize = results.iter().map(|s| s.cases.len()).sum();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nfailures:\n");
+        for (suite, case) in &failed {
+            let _ = writeln!(out, "---- {} ({}) ----", case.name, suite.path);
+            let _ = writeln!(out, "{}\n", case.failure.as_deref().unwrap_or_default());
+        }
+        let _ = writeln!(out, "failures:");
+        for (_, case) in &failed {
+            let _ = writeln!(out, "    {}", case.name);
+        }
+    }
+    let passed = total - failed.len();
+    let unexercised: Vec<&String> = universe
+        .iter()
+        .filter(|(key, _)| !exercised.contains(*key))
+        .map(|(_, text)| text)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\ncoverage: {} of {} statements of your policies exercised",
+        universe.len() - unexercised.len(),
+        universe.len()
+    );
+    if args.coverage {
+        for text in &unexercised {
+            let _ = writeln!(out, "  not exercised: {text}");
+        }
+    } else if !unexercised.is_empty() {
+        let _ = writeln!(out, "  ({} not exercised; --coverage lists them)", unexercised.len());
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, junit(&results, started.elapsed().as_secs_f64())) {
+            render::error(err, &format!("cannot write `{}`: {e}", path.display()));
+            return Exit::Error;
+        }
+    }
+    let status = if broken > 0 {
+        "FAILED (suites with errors)"
+    } else if failed.is_empty() {
+        "ok"
+    } else {
+        "FAILED"
+    };
+    let _ = writeln!(
+        out,
+        "\ntest result: {status}. {passed} passed; {} failed; {broken} broken suites; finished in {:.2}s",
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = writeln!(out, "{passed} passed, {} failed", failed.len());
+    if broken > 0 {
+        Exit::Error
+    } else if failed.is_empty() {
+        Exit::Allow
+    } else {
+        Exit::Deny
+    }
+}
+
+fn find_suites(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    if path.is_file() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !path.is_dir() {
+        return Err(format!("`{}`: no such file or directory", path.display()));
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        for entry in entries.filter_map(Result::ok) {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(".test.json"))
+            {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    files.extend(found);
+    Ok(())
+}
+
+fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>), String> {
+    let session = case
+        .session
+        .clone()
+        .map(|p| p.into_iter().collect::<PolicySet>().compile());
+    let owned;
+    let (chain, caller) = match session {
+        Some(session) => {
+            owned = setup.chain_with_session(case.principal.as_deref(), session)?;
+            (&owned.0, owned.1.as_ref())
+        }
+        None => setup.chain(case.principal.as_deref())?,
+    };
+    let mut builder = Request::builder(case.action.clone());
+    if let Some(r) = &case.resource {
+        builder = builder.resource(r.clone());
+    }
+    if let Some(g) = &case.resource_group {
+        builder = builder.resource_group(g.clone());
+    }
+    for (k, v) in &case.context {
+        builder = builder.context(k.clone(), v.clone());
+    }
+    let request = with_principal(builder, caller).build().map_err(|e| e.to_string())?;
+    let evaluation = chain.evaluate(&request);
+    // Only a failing case needs to say why; computing it for every case is cheap enough here.
+    let near = if evaluation.decision != case.expect {
+        chain.near_misses(&request, &evaluation, 2)
+    } else {
+        Vec::new()
+    };
+    Ok((evaluation, near))
+}
+
+/// What is wrong with an evaluation for a case, or `None` when it passes.
+fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<String> {
+    let mut problems = Vec::new();
+    if evaluation.decision != case.expect {
+        problems.push(format!(
+            "expected {}, got {} at {}",
+            case.expect, evaluation.decision, evaluation.layer
+        ));
+    }
+    if let Some(layer) = case.layer {
+        if evaluation.layer != layer {
+            problems.push(format!(
+                "expected the decision at {layer}, got it at {}",
+                evaluation.layer
+            ));
+        }
+    }
+    for want in &case.deciding {
+        let found = evaluation.deciding.iter().any(|s| {
+            *s.policy == *want.policy
+                && want.statement.is_none_or(|i| i == s.statement)
+                && want
+                    .sid
+                    .as_ref()
+                    .is_none_or(|sid| s.sid.as_deref() == Some(sid.as_str()))
+        });
+        if !found {
+            let what = match (&want.statement, &want.sid) {
+                (Some(i), _) => format!("{} statement {i}", want.policy),
+                (None, Some(sid)) => format!("{} Sid `{sid}`", want.policy),
+                (None, None) => want.policy.clone(),
+            };
+            problems.push(format!("expected {what} among the deciding statements"));
+        }
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    let mut text = problems.join("\n");
+    if evaluation.deciding.is_empty() {
+        text.push_str("\n  deciding statements: none");
+    } else {
+        for s in &evaluation.deciding {
+            let _ = write!(text, "\n  deciding: {}", describe(s));
+        }
+    }
+    for m in near {
+        let _ = write!(text, "\n  closest Allow: {}", describe(&m.statement));
+        if !m.resource_matches {
+            let _ = write!(
+                text,
+                "\n    - the resource does not match {}",
+                m.resource_patterns.join(", ")
+            );
+        }
+        if m.principal_matches == Some(false) {
+            let _ = write!(text, "\n    - its Principal does not name the caller");
+        }
+        for c in &m.failed_conditions {
+            let _ = write!(text, "\n    - {} {}: {}", c.operator, c.key, c.reason);
+        }
+    }
+    for note in &evaluation.notes {
+        let _ = write!(text, "\n  note: {note}");
+    }
+    Some(text)
+}
+
+/// Reads a suite file: its own mistakes are reported with file, line and column.
+fn read_suite(path: &Path) -> Result<Suite, SetupError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| SetupError::Usage(format!("cannot read `{origin}`: {e}")))?;
+    let text = String::from_utf8(text).map_err(|_| SetupError::Usage(format!("`{origin}` is not valid UTF-8")))?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut reader = SuiteReader {
+        index: LineIndex::new(&text),
+        errors: Vec::new(),
+        documents: Vec::new(),
+        base,
+        origin: origin.clone(),
+    };
+    let parsed = json::parse(&text);
+    for p in &parsed.problems {
+        reader.error(p.span, p.message.clone());
+    }
+    let suite = parsed.root.as_ref().and_then(|root| reader.suite(root, path));
+    let mut documents = reader.documents;
+    if !reader.errors.is_empty() {
+        documents.insert(
+            0,
+            PolicyErrors {
+                origin: origin.as_str().into(),
+                text: text.as_str().into(),
+                errors: reader.errors,
+            },
+        );
+    }
+    match suite {
+        Some(suite) if documents.is_empty() => Ok(suite),
+        _ => Err(SetupError::Policies(documents)),
+    }
+}
+
+struct SuiteReader<'a> {
+    index: LineIndex<'a>,
+    errors: Vec<PolicyError>,
+    documents: Vec<PolicyErrors>,
+    base: PathBuf,
+    origin: String,
+}
+
+const SUITE_KEYS: &[&str] = &[
+    "description",
+    "account",
+    "policies",
+    "control_policies",
+    "session_policy",
+    "context",
+    "cases",
+];
+const CASE_KEYS: &[&str] = &[
+    "name",
+    "principal",
+    "action",
+    "resource",
+    "resource_group",
+    "context",
+    "session_policy",
+    "expect",
+    "layer",
+    "deciding",
+    "source",
+    "note",
+];
+
+impl SuiteReader<'_> {
+    fn error(&mut self, span: Span, message: String) {
+        let location = self.index.locate(span);
+        self.errors.push(PolicyError {
+            location,
+            message,
+            help: None,
+        });
+    }
+
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.error(node.span, format!("{what} must be a string, not {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    fn unknown(&mut self, key: &json::Key, allowed: &[&str], place: &str) {
+        let hint = crate::policy::suggest(&key.text, allowed.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        self.error(key.span, format!("unknown key `{}` in {place}{hint}", key.text));
+    }
+
+    /// Policies given as paths (relative to the suite), built-in names or inline documents.
+    fn policies(&mut self, node: &Node, kind: PolicyKind, what: &str) -> Vec<Policy> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Array(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            match &item.value {
+                Value::String(reference) => {
+                    let joined = self.base.join(reference);
+                    let arg = if joined.exists() {
+                        joined.display().to_string()
+                    } else {
+                        reference.clone()
+                    };
+                    match load_policies(&[arg], kind) {
+                        Ok(loaded) => {
+                            self.documents.extend(loaded.errors);
+                            out.extend(loaded.policies);
+                        }
+                        Err(e) => self.error(item.span, e.to_string()),
+                    }
+                }
+                Value::Object(_) => {
+                    let source: std::sync::Arc<str> = self.index_text().into();
+                    let name = format!("{what}[{i}]");
+                    match Policy::from_node(
+                        &name,
+                        self.origin.as_str().into(),
+                        kind,
+                        &self.index,
+                        item,
+                        &source,
+                        Vec::new(),
+                    ) {
+                        Ok(p) => out.push(p),
+                        Err(e) => self.errors.extend(e.errors),
+                    }
+                }
+                other => self.error(
+                    item.span,
+                    format!(
+                        "a policy must be a path, a built-in name or a document, not {}",
+                        other.type_name()
+                    ),
+                ),
+            }
+        }
+        out
+    }
+
+    fn index_text(&self) -> &str {
+        self.index.text()
+    }
+
+    fn context(&mut self, node: &Node, into: &mut Vec<(String, String)>) {
+        let Value::Object(entries) = &node.value else {
+            self.error(node.span, "`context` must be an object of condition keys".into());
+            return;
+        };
+        for (key, value) in entries {
+            // A case's key replaces the suite's default for that key (compared case-insensitively).
+            into.retain(|(k, _)| !k.eq_ignore_ascii_case(&key.text));
+            let scalar = |n: &Node| match &n.value {
+                Value::String(s) | Value::Number(s) => Some(s.clone()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            let items: Vec<&Node> = match &value.value {
+                Value::Array(items) => items.iter().collect(),
+                _ => vec![value],
+            };
+            for item in items {
+                match scalar(item) {
+                    Some(v) => into.push((key.text.clone(), v)),
+                    None => self.error(
+                        item.span,
+                        format!("a value of `{}` must be a string, number or boolean", key.text),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn suite(&mut self, root: &Node, path: &Path) -> Option<Suite> {
+        let Value::Object(entries) = &root.value else {
+            self.error(root.span, "a test suite must be a JSON object".into());
+            return None;
+        };
+        let mut account = None;
+        let mut adhoc = None;
+        let mut control: Vec<Vec<Policy>> = Vec::new();
+        let mut session = None;
+        let mut defaults = Vec::new();
+        let mut case_nodes = None;
+        for (key, value) in entries {
+            match key.text.as_str() {
+                "description" => {
+                    let _ = self.string(value, "`description`");
+                }
+                "account" => {
+                    if let Some(file) = self.string(value, "`account`") {
+                        match Account::from_file(&self.base.join(&file)) {
+                            Ok(a) => account = Some(a),
+                            Err(e) => self.documents.extend(e.documents),
+                        }
+                    }
+                }
+                "policies" => adhoc = Some(self.policies(value, PolicyKind::Identity, "policies")),
+                "control_policies" => match &value.value {
+                    Value::Array(levels) => {
+                        for (i, level) in levels.iter().enumerate() {
+                            let label = format!("control_policies[{i}]");
+                            control.push(self.policies(level, PolicyKind::Control, &label));
+                        }
+                    }
+                    _ => self.error(value.span, "`control_policies` must be an array of levels".into()),
+                },
+                "session_policy" => session = Some(self.policies(value, PolicyKind::Session, "session_policy")),
+                "context" => self.context(value, &mut defaults),
+                "cases" => case_nodes = Some(value),
+                _ => self.unknown(key, SUITE_KEYS, "a test suite"),
+            }
+        }
+        if account.is_some() && adhoc.is_some() {
+            self.error(root.span, "a suite has `account` or `policies`, not both".into());
+        }
+        if account.is_none() && adhoc.is_none() && self.documents.is_empty() {
+            self.error(root.span, "a suite needs `account` or `policies`".into());
+        }
+        let mut cases = Vec::new();
+        match case_nodes.map(|n| &n.value) {
+            Some(Value::Array(items)) if !items.is_empty() => {
+                let mut names = BTreeSet::new();
+                for item in items {
+                    if let Some(case) = self.case(item, &defaults, account.is_some()) {
+                        if !names.insert(case.name.clone()) {
+                            self.error(item.span, format!("duplicate case name `{}`", case.name));
+                        }
+                        cases.push(case);
+                    }
+                }
+            }
+            _ => self.error(root.span, "a suite needs a non-empty `cases` array".into()),
+        }
+        if !self.errors.is_empty() || !self.documents.is_empty() {
+            return None;
+        }
+        let mut policies: Vec<Policy> = Vec::new();
+        if let Some(a) = &account {
+            policies.extend(a.all_policies().into_iter().cloned());
+        }
+        policies.extend(adhoc.iter().flatten().cloned());
+        policies.extend(session.iter().flatten().cloned());
+        policies.extend(control.iter().flatten().cloned());
+        policies.extend(cases.iter().flat_map(|c| c.session.iter().flatten().cloned()));
+        Some(Suite {
+            path: path.to_path_buf(),
+            setup: Setup::new(account, adhoc, session, control),
+            policies,
+            cases,
+        })
+    }
+
+    fn case(&mut self, node: &Node, defaults: &[(String, String)], has_account: bool) -> Option<Case> {
+        let Value::Object(entries) = &node.value else {
+            self.error(node.span, "a case must be an object".into());
+            return None;
+        };
+        let before = self.errors.len();
+        let (mut name, mut principal, mut action, mut resource, mut group) = (None, None, None, None, None);
+        let mut context = defaults.to_vec();
+        let mut session = None;
+        let mut expect = None;
+        let mut layer = None;
+        let mut deciding = Vec::new();
+        for (key, value) in entries {
+            match key.text.as_str() {
+                "name" => name = self.string(value, "`name`"),
+                "principal" => principal = self.string(value, "`principal`"),
+                "action" => action = self.string(value, "`action`"),
+                "resource" => resource = self.string(value, "`resource`"),
+                "resource_group" => group = self.string(value, "`resource_group`"),
+                "context" => self.context(value, &mut context),
+                "session_policy" => session = Some(self.policies(value, PolicyKind::Session, "session_policy")),
+                "expect" => {
+                    expect = match self.string(value, "`expect`").as_deref() {
+                        Some("Allow") => Some(Decision::Allow),
+                        Some("ExplicitDeny") => Some(Decision::ExplicitDeny),
+                        Some("ImplicitDeny") => Some(Decision::ImplicitDeny),
+                        Some(other) => {
+                            self.error(
+                                value.span,
+                                format!("`expect` is Allow, ExplicitDeny or ImplicitDeny, not `{other}`"),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                "layer" => {
+                    let text = self.string(value, "`layer`");
+                    layer = text.as_deref().and_then(parse_layer);
+                    if layer.is_none() {
+                        if let Some(t) = text {
+                            self.error(value.span, format!("unknown layer `{t}`"));
+                        }
+                    }
+                }
+                "deciding" => deciding = self.deciding(value),
+                "source" | "note" => {}
+                _ => self.unknown(key, CASE_KEYS, "a case"),
+            }
+        }
+        if name.is_none() {
+            self.error(node.span, "a case needs a `name`".into());
+        }
+        if action.is_none() {
+            self.error(node.span, "a case needs an `action`".into());
+        }
+        if expect.is_none() && !entries.iter().any(|(k, _)| k.text == "expect") {
+            self.error(
+                node.span,
+                "a case needs `expect`: Allow, ExplicitDeny or ImplicitDeny".into(),
+            );
+        }
+        if has_account && principal.is_none() {
+            self.error(
+                node.span,
+                "a case of a suite with an `account` needs a `principal`".into(),
+            );
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Case {
+            name: name?,
+            principal,
+            action: action?,
+            resource,
+            resource_group: group,
+            context,
+            session,
+            expect: expect?,
+            layer,
+            deciding,
+        })
+    }
+
+    fn deciding(&mut self, node: &Node) -> Vec<ExpectedStatement> {
+        let Value::Array(items) = &node.value else {
+            self.error(
+                node.span,
+                "`deciding` must be an array of {\"policy\", \"statement\" or \"sid\"}".into(),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Value::Object(entries) = &item.value else {
+                self.error(item.span, "a deciding statement is {\"policy\": NAME, \"statement\": INDEX} or {\"policy\": NAME, \"sid\": SID}".into());
+                continue;
+            };
+            let mut expected = ExpectedStatement {
+                policy: String::new(),
+                statement: None,
+                sid: None,
+            };
+            for (key, value) in entries {
+                match key.text.as_str() {
+                    "policy" => expected.policy = self.string(value, "`policy`").unwrap_or_default(),
+                    "sid" => expected.sid = self.string(value, "`sid`"),
+                    "statement" => match &value.value {
+                        Value::Number(n) => match n.parse() {
+                            Ok(i) => expected.statement = Some(i),
+                            Err(_) => self.error(value.span, "`statement` must be a 0-based index".into()),
+                        },
+                        _ => self.error(value.span, "`statement` must be a 0-based index".into()),
+                    },
+                    _ => self.unknown(key, &["policy", "statement", "sid"], "a deciding statement"),
+                }
+            }
+            if expected.policy.is_empty() {
+                self.error(item.span, "a deciding statement needs its `policy`".into());
+            }
+            out.push(expected);
+        }
+        out
+    }
+}
+
+fn parse_layer(text: &str) -> Option<Layer> {
+    [
+        Layer::ControlPolicy,
+        Layer::SessionPolicy,
+        Layer::AccountLevelIdentityBasedPolicy,
+        Layer::ResourceGroupLevelIdentityBasedPolicy,
+        Layer::ResourcePolicy,
+        Layer::TrustPolicy,
+        Layer::RootIdentity,
+    ]
+    .into_iter()
+    .find(|l| l.as_str() == text)
+}
+
+/// Escapes text for XML attributes and content; characters XML 1.0 cannot hold are dropped.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JUnit XML report (the common dialect Jenkins, GitLab and GitHub actions read).
+fn junit(results: &[SuiteResult], seconds: f64) -> String {
+    let tests: usize = results.iter().map(|s| s.cases.len()).sum();
+    let failures: usize = results
+        .iter()
+        .map(|s| s.cases.iter().filter(|c| c.failure.is_some()).count())
+        .sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"ram-policy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">"
+    );
+    for suite in results {
+        let f = suite.cases.iter().filter(|c| c.failure.is_some()).count();
+        let t: f64 = suite.cases.iter().map(|c| c.seconds).sum();
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" time=\"{t:.3}\">",
+            xml(&suite.path),
+            suite.cases.len()
+        );
+        for case in &suite.cases {
+            let _ = write!(
+                x,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.6}\"",
+                xml(&case.name),
+                xml(&suite.path),
+                case.seconds
+            );
+            match &case.failure {
+                None => x.push_str("/>\n"),
+                Some(message) => {
+                    let first = message.lines().next().unwrap_or_default();
+                    let _ = writeln!(
+                        x,
+                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                        xml(first),
+                        xml(message)
+                    );
+                }
+            }
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
