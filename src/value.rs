@@ -103,7 +103,7 @@ impl Instant {
         // RFC 3339 via the `time` crate, with SPEC's restrictions on top: an upper-case `T`
         // separator, and no leap second (which `time` would accept and fold into :59).
         let bytes = text.as_bytes();
-        if bytes.get(10) != Some(&b'T') || bytes.get(17..19) == Some(b"60".as_slice()) {
+        if bytes.get(10) != Some(&b'T') || bytes.get(17..19) == Some(b"60".as_slice()) || text.ends_with('z') {
             return None;
         }
         let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
@@ -196,6 +196,7 @@ mod tests {
             "2016-12-31T23:59:60Z",
             "2019-08-12 09:00:00Z",
             "2019-08-12t09:00:00Z",
+            "2019-08-12T09:00:00z",
             "yesterday",
             "",
             "1e9",

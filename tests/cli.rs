@@ -188,7 +188,7 @@ fn five_mistakes_give_five_errors_with_positions() {
     }
     assert!(err.contains("did you mean `Allow`?"));
     assert!(err.contains("did you mean `Resource`?"));
-    assert!(err.contains("error: 5 errors in 1 policy"));
+    assert!(err.contains("error: 5 errors in 1 document"));
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn errors_of_every_file_are_reported() {
     assert!(err.contains("a.json:1:31: `Statement` must be an array"), "{err}");
     assert!(err.contains("wrap it in [ ]"), "{err}");
     assert!(err.contains("b.json:1:32: "), "{err}");
-    assert!(err.contains("error: 2 errors in 2 policies"), "{err}");
+    assert!(err.contains("error: 2 errors in 2 documents"), "{err}");
 }
 
 #[test]

@@ -63,7 +63,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decide whether a request is allowed for a principal or a set of policies, and say why
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Run policy test suites (*.test.json) like `cargo test`
     Test(TestArgs),
 }

@@ -50,9 +50,9 @@ pub fn policy_errors(err: &mut dyn Write, documents: &[PolicyErrors], color: boo
     let files = documents.len();
     let _ = writeln!(
         err,
-        "error: {total} error{} in {files} polic{}",
+        "error: {total} error{} in {files} document{}",
         if total == 1 { "" } else { "s" },
-        if files == 1 { "y" } else { "ies" }
+        if files == 1 { "" } else { "s" }
     );
 }
 
