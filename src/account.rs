@@ -480,13 +480,13 @@ impl Reader<'_> {
         for (pattern, policy) in &resource_policies {
             resources.add(pattern, [policy.clone()].into_iter().collect::<PolicySet>().compile());
         }
+        // Every role is a resource with a trust policy: one without `trust_policy` trusts
+        // nobody, so it cannot be assumed.
         for (name, role) in &roles {
-            if let Some(trust) = &role.trust {
-                resources.add_trust(
-                    &format!("acs:ram::{account_id}:role/{name}"),
-                    [trust.clone()].into_iter().collect::<PolicySet>().compile(),
-                );
-            }
+            resources.add_trust(
+                &format!("acs:ram::{account_id}:role/{name}"),
+                role.trust.iter().cloned().collect::<PolicySet>().compile(),
+            );
         }
         Some(Account {
             origin: self.origin.clone(),

@@ -212,17 +212,29 @@ impl Chain {
             _ => {}
         }
 
-        // 1. Control policies: an Allow is needed at every level; a Deny anywhere is final.
+        // 1. Control policies: a Deny at any level is final; otherwise an Allow is needed at
+        // every level. Every level is evaluated, so a Deny above a level without an Allow is
+        // still reported as the explicit deny it is.
+        let mut missing_allow: Option<usize> = None;
+        let mut denies = Vec::new();
         for (level, set) in self.control_levels.iter().enumerate() {
             let r = run.layer(Layer::ControlPolicy, Some(level), set.authorize(request));
-            if r.decision != Decision::Allow {
-                if r.decision == Decision::ImplicitDeny {
-                    run.notes.push(format!(
-                        "no control policy at level {level} allows the request; every level from the member account up to the Root folder must allow it"
-                    ));
+            match r.decision {
+                Decision::ExplicitDeny => denies.extend(r.deciding),
+                Decision::ImplicitDeny => {
+                    missing_allow.get_or_insert(level);
                 }
-                return run.finish(r.decision, Layer::ControlPolicy, r.deciding);
+                Decision::Allow => {}
             }
+        }
+        if !denies.is_empty() {
+            return run.finish(Decision::ExplicitDeny, Layer::ControlPolicy, denies);
+        }
+        if let Some(level) = missing_allow {
+            run.notes.push(format!(
+                "no control policy at level {level} allows the request; every level from the member account up to the Root folder must allow it"
+            ));
+            return run.finish(Decision::ImplicitDeny, Layer::ControlPolicy, Vec::new());
         }
 
         // 2. Session policy.
@@ -275,6 +287,12 @@ impl Chain {
             }
         }
         let b_allows = decision_b.as_ref().is_some_and(|b| b.decision == Decision::Allow);
+        if is_assume_role(request) && layer_b != Layer::TrustPolicy {
+            run.notes.push(format!(
+                "the trust policy of `{}` is not known here, so only the caller's side of sts:AssumeRole was checked",
+                request.resource()
+            ));
+        }
         if is_assume_role(request) && layer_b == Layer::TrustPolicy {
             // Both the caller's identity policies and the role's trust policy must allow it.
             return match (decision_a.decision == Decision::Allow, b_allows) {
@@ -365,7 +383,12 @@ impl Chain {
         let mut sets: Vec<&CompiledPolicySet> = Vec::new();
         match evaluation.layer {
             Layer::ControlPolicy => {
-                let level = evaluation.steps.last().and_then(|s| s.level).unwrap_or(0);
+                let level = evaluation
+                    .steps
+                    .iter()
+                    .find(|s| s.layer == Layer::ControlPolicy && s.decision == Decision::ImplicitDeny)
+                    .and_then(|s| s.level)
+                    .unwrap_or(0);
                 sets.extend(self.control_levels.get(level));
             }
             Layer::SessionPolicy => sets.extend(self.session.as_ref()),
