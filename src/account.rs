@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::caller::Caller;
 use crate::chain::{Chain, ResourcePolicies};
-use crate::error::{LineIndex, PolicyError, PolicyErrors, Span};
+use crate::error::{LineIndex, PolicyError, PolicyErrors, Report, Span};
 use crate::json::{self, Key, Node, Value};
 use crate::policy::{suggest, Policy, PolicyKind, MAX_DOCUMENT_BYTES};
 use crate::set::{CompiledPolicySet, PolicySet};
@@ -122,7 +122,7 @@ impl Account {
         };
         let parsed = json::parse(text);
         for p in parsed.problems {
-            reader.error(p.span, p.message, p.help);
+            reader.error_help(p.span, p.message, p.help);
         }
         let account = parsed.root.as_ref().and_then(|root| reader.account(root));
         let mut documents = Vec::new();
@@ -347,24 +347,17 @@ fn decode(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
 }
 
+impl Report for Reader<'_> {
+    fn line_index(&self) -> &LineIndex<'_> {
+        &self.index
+    }
+
+    fn errors_mut(&mut self) -> &mut Vec<PolicyError> {
+        &mut self.errors
+    }
+}
+
 impl Reader<'_> {
-    fn error(&mut self, span: Span, message: String, help: Option<String>) {
-        let location = self.index.locate(span);
-        self.errors.push(PolicyError {
-            location,
-            message,
-            help,
-        });
-    }
-
-    fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
-        self.error(
-            node.span,
-            format!("{what} must be {expected}, not {}", node.value.type_name()),
-            None,
-        );
-    }
-
     fn object<'n>(&mut self, node: &'n Node, what: &str) -> &'n [(Key, Node)] {
         match &node.value {
             Value::Object(entries) => entries,
@@ -384,7 +377,7 @@ impl Reader<'_> {
                     allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
                 ))
             });
-        self.error(
+        self.error_help(
             key.span,
             format!("unknown key `{}` in {place}", key.text.escape_debug()),
             help,
@@ -413,7 +406,7 @@ impl Reader<'_> {
                     Value::String(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
                         account_id = Some(Box::<str>::from(id.as_str()));
                     }
-                    _ => self.error(
+                    _ => self.error_help(
                         node.span,
                         "`account_id` must be the account's numeric id as a string".into(),
                         Some("for example \"account_id\": \"123456789012\"".into()),
@@ -459,7 +452,7 @@ impl Reader<'_> {
         for (group, span) in group_refs {
             if !groups.contains_key(&group) {
                 let help = suggest(&group, groups.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
-                self.error(
+                self.error_help(
                     span,
                     format!("unknown group `{group}`"),
                     help.or(Some("define it under `groups`".into())),
@@ -468,7 +461,7 @@ impl Reader<'_> {
         }
         let Some(account_id) = account_id else {
             if !entries.iter().any(|(k, _)| k.text == "account_id") {
-                self.error(
+                self.error_help(
                     root.span,
                     "missing `account_id`".into(),
                     Some("add \"account_id\": \"123456789012\"".into()),
@@ -503,7 +496,7 @@ impl Reader<'_> {
     fn policy_table(&mut self, node: &Node) {
         for (name, value) in self.object(node, "`policies`") {
             if system::text(&name.text).is_some() {
-                self.error(
+                self.error_help(
                     name.span,
                     format!("`{}` is the name of a built-in system policy", name.text),
                     Some("give the custom policy another name".into()),
@@ -517,7 +510,7 @@ impl Reader<'_> {
                     let bytes = match read_limited(&full) {
                         Ok(b) => b,
                         Err(message) => {
-                            self.error(value.span, message, None);
+                            self.error_help(value.span, message, None);
                             continue;
                         }
                     };
@@ -621,7 +614,7 @@ impl Reader<'_> {
                 let help = suggest(name, candidates.iter().map(String::as_str))
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| "name a policy of the `policies` table or a built-in system policy".into());
-                self.error(node.span, format!("unknown policy `{name}`"), Some(help));
+                self.error_help(node.span, format!("unknown policy `{name}`"), Some(help));
                 None
             }
             Value::Object(_) => {
@@ -746,7 +739,7 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for (level, item) in levels.iter().enumerate() {
             let Value::Array(refs) = &item.value else {
-                self.error(
+                self.error_help(
                     item.span,
                     format!(
                         "control-policy level {level} must be an array of policies, not {}",

@@ -64,6 +64,37 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// How the readers of documents (policies, account files, test suites) collect mistakes: each
+/// implements the two accessors and shares the rest.
+pub(crate) trait Report {
+    /// The line index of the document being read.
+    fn line_index(&self) -> &LineIndex<'_>;
+
+    /// Where mistakes are collected.
+    fn errors_mut(&mut self) -> &mut Vec<PolicyError>;
+
+    fn error_help(&mut self, span: Span, message: String, help: Option<String>) {
+        let location = self.line_index().locate(span);
+        self.errors_mut().push(PolicyError {
+            location,
+            message,
+            help,
+        });
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.error_help(span, message.into(), None);
+    }
+
+    /// A value of the wrong JSON type.
+    fn wrong_type(&mut self, node: &crate::json::Node, what: &str, expected: &str) {
+        self.error(
+            node.span,
+            format!("{what} must be {expected}, not {}", node.value.type_name()),
+        );
+    }
+}
+
 /// One mistake in a policy document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {

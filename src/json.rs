@@ -51,6 +51,55 @@ impl Value {
     }
 }
 
+impl Node {
+    /// The text of a string, number or boolean (`true` → `"true"`), as condition and context
+    /// values read them; `None` for null, arrays and objects.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a request context: an object of condition keys, each a string, number or boolean or an
+/// array of them. The pairs come in document order, one per value; an error names the node.
+pub fn context_pairs(node: &Node) -> Result<Vec<(String, String)>, (Span, String)> {
+    let Value::Object(entries) = &node.value else {
+        return Err((
+            node.span,
+            format!(
+                "a context is an object of condition keys, not {}",
+                node.value.type_name()
+            ),
+        ));
+    };
+    let mut pairs = Vec::new();
+    for (key, value) in entries {
+        let items = match &value.value {
+            Value::Array(items) => items.as_slice(),
+            _ => std::slice::from_ref(value),
+        };
+        for item in items {
+            match item.scalar_text() {
+                Some(text) => pairs.push((key.text.clone(), text)),
+                None => {
+                    return Err((
+                        item.span,
+                        format!(
+                            "a value of `{}` must be a string, number or boolean (or an array of them), not {}",
+                            key.text,
+                            item.value.type_name()
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(pairs)
+}
+
 /// A JSON problem found while reading: a message, where, and perhaps a help text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonProblem {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::condition::{Condition, Family, Operator, OperatorName, Test, Values};
-use crate::error::{LineIndex, Location, PolicyError, PolicyErrors, Span};
+use crate::error::{LineIndex, Location, PolicyError, PolicyErrors, Report, Span};
 use crate::json::{self, Key, Node, Value};
 use crate::value::{parse_bool, parse_network, Decimal, Instant};
 use crate::wildcard::Pattern;
@@ -340,29 +340,19 @@ fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
     suggest(word, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
 }
 
+impl Report for Lowering<'_> {
+    fn line_index(&self) -> &LineIndex<'_> {
+        self.index
+    }
+
+    fn errors_mut(&mut self) -> &mut Vec<PolicyError> {
+        &mut self.errors
+    }
+}
+
 impl Lowering<'_> {
     fn locate(&self, span: Span) -> Location {
         self.index.locate(span)
-    }
-
-    fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.error_help(span, message.into(), None);
-    }
-
-    fn error_help(&mut self, span: Span, message: String, help: Option<String>) {
-        let location = self.locate(span);
-        self.errors.push(PolicyError {
-            location,
-            message,
-            help,
-        });
-    }
-
-    fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
-        self.error(
-            node.span,
-            format!("{what} must be {expected}, not {}", node.value.type_name()),
-        );
     }
 
     /// Reports an unknown element; returns the element it is probably a misspelling of, so that
@@ -789,12 +779,7 @@ impl Lowering<'_> {
 
     fn condition(&mut self, operator: OperatorName, key: &Key, folded: String, node: &Node) -> Option<Condition> {
         // Condition values may be JSON numbers and booleans, read as their text (SPEC §1).
-        let scalar = |n: &Node| match &n.value {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(s) => Some(s.clone()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        };
+        let scalar = Node::scalar_text;
         let mut raw: Vec<(String, Span)> = Vec::new();
         match &node.value {
             Value::Array(items) if items.is_empty() => {

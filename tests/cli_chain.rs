@@ -3,53 +3,16 @@
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{run, scratch, status as code, stderr as err, stdout as out, write};
 
 const CLUSTER: &str = "acs:polardb:cn-hangzhou:123456789012:dbcluster/pc-bp150t3l1td9863q9";
 const ACCOUNT: &str = "tests/fixtures/account.json";
 const NOW: &str = "acs:CurrentTime=2026-11-28T10:00:00+08:00";
-
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ram-policy"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.unwrap_or("").to_owned();
-    // Write from another thread: a large batch fills the pipes both ways at once.
-    let writer = std::thread::spawn(move || {
-        // The child may exit before reading everything: a failed write is its business.
-        let _ = input.write_all(text.as_bytes());
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    output
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn carol(extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -382,12 +345,6 @@ fn batch_of_a_hundred_thousand_requests_in_order() {
     assert_eq!(count, 100_000);
 }
 
-fn write_suite(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
 #[test]
 fn test_command_passes_fails_and_reports() {
     let dir = scratch("suites");
@@ -409,7 +366,7 @@ fn test_command_passes_fails_and_reports() {
 }}"#,
         account.display()
     );
-    let path = write_suite(&dir, "carol.test.json", &suite);
+    let path = write(&dir, "carol.test.json", &suite);
     let junit = dir.join("junit.xml");
     let o = run(
         &[
@@ -459,7 +416,7 @@ fn test_command_passes_fails_and_reports() {
 #[test]
 fn broken_suites_exit_2_with_positions() {
     let dir = scratch("broken-suites");
-    let path = write_suite(
+    let path = write(
         &dir,
         "bad.test.json",
         r#"{

@@ -141,32 +141,7 @@ fn decide(setup: &mut Setup, line: &[u8], number: usize, out: &mut dyn Write) ->
             "action" => action = Some(string("action")?),
             "resource" => resource = Some(string("resource")?),
             "resource_group" => group = Some(string("resource_group")?),
-            "context" => {
-                let Value::Object(keys) = &node.value else {
-                    return Err(format!("`context` must be an object, not {}", node.value.type_name()));
-                };
-                for (k, v) in keys {
-                    let scalar = |n: &json::Node| match &n.value {
-                        Value::String(s) | Value::Number(s) => Some(s.clone()),
-                        Value::Bool(b) => Some(b.to_string()),
-                        _ => None,
-                    };
-                    let bad = || {
-                        format!(
-                            "context key `{}` must be a string, number, boolean or an array of them",
-                            k.text
-                        )
-                    };
-                    match &v.value {
-                        Value::Array(items) => {
-                            for item in items {
-                                context.push((k.text.clone(), scalar(item).ok_or_else(bad)?));
-                            }
-                        }
-                        _ => context.push((k.text.clone(), scalar(v).ok_or_else(bad)?)),
-                    }
-                }
-            }
+            "context" => context = json::context_pairs(node).map_err(|(_, message)| message)?,
             other => {
                 return Err(format!(
                     "unknown field `{}`: a request line has principal, action, resource, resource_group and context",

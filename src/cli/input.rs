@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{LineIndex, Span};
-use crate::json::{self, Value};
+use crate::json;
 use crate::policy::{Policy, PolicyKind};
 use crate::system;
 use crate::{PolicyErrors, RequestBuilder};
@@ -236,43 +236,9 @@ pub fn add_context_file(mut builder: RequestBuilder, path: &Path) -> Result<Requ
     let Some(root) = parsed.root else {
         return Err(fail(Span::default(), "empty context file".into()));
     };
-    let Value::Object(entries) = root.value else {
-        return Err(fail(
-            root.span,
-            "a context file is a JSON object of condition keys".into(),
-        ));
-    };
-    for (key, node) in entries {
-        let scalar = |n: &json::Node| match &n.value {
-            Value::String(s) | Value::Number(s) => Some(s.clone()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        };
-        let values = match &node.value {
-            Value::Array(items) => items
-                .iter()
-                .map(|item| {
-                    scalar(item).ok_or_else(|| {
-                        fail(
-                            item.span,
-                            format!("a value of `{}` must be a string, number or boolean", key.text),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-            _ => vec![scalar(&node).ok_or_else(|| {
-                fail(
-                    node.span,
-                    format!(
-                        "the value of `{}` must be a string, number, boolean or an array of them",
-                        key.text
-                    ),
-                )
-            })?],
-        };
-        for value in values {
-            builder = builder.context(key.text.clone(), value);
-        }
+    let pairs = json::context_pairs(&root).map_err(|(span, message)| fail(span, message))?;
+    for (key, value) in pairs {
+        builder = builder.context(key, value);
     }
     Ok(builder)
 }

@@ -12,7 +12,7 @@ use clap::Args;
 use super::check::{describe, report_setup_error, with_principal, Setup, SetupError};
 use super::input::load_policies;
 use super::{render, Exit};
-use crate::error::{LineIndex, PolicyError, PolicyErrors, Span};
+use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
 use crate::json::{self, Node, Value};
 use crate::{Account, Decision, Evaluation, Layer, NearMiss, Policy, PolicyKind, PolicySet, Request};
 
@@ -421,16 +421,17 @@ const CASE_KEYS: &[&str] = &[
     "note",
 ];
 
-impl SuiteReader<'_> {
-    fn error(&mut self, span: Span, message: String) {
-        let location = self.index.locate(span);
-        self.errors.push(PolicyError {
-            location,
-            message,
-            help: None,
-        });
+impl Report for SuiteReader<'_> {
+    fn line_index(&self) -> &LineIndex<'_> {
+        &self.index
     }
 
+    fn errors_mut(&mut self) -> &mut Vec<PolicyError> {
+        &mut self.errors
+    }
+}
+
+impl SuiteReader<'_> {
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::String(s) => Some(s.clone()),
@@ -505,37 +506,20 @@ impl SuiteReader<'_> {
     }
 
     fn context(&mut self, node: &Node, into: &mut Vec<(String, String)>) {
-        let Value::Object(entries) = &node.value else {
-            self.error(node.span, "`context` must be an object of condition keys".into());
-            return;
-        };
-        for (key, value) in entries {
-            // A case's key replaces the suite's default for that key (compared case-insensitively).
-            into.retain(|(k, _)| !k.eq_ignore_ascii_case(&key.text));
-            let scalar = |n: &Node| match &n.value {
-                Value::String(s) | Value::Number(s) => Some(s.clone()),
-                Value::Bool(b) => Some(b.to_string()),
-                _ => None,
-            };
-            let items: Vec<&Node> = match &value.value {
-                Value::Array(items) => items.iter().collect(),
-                _ => vec![value],
-            };
-            for item in items {
-                match scalar(item) {
-                    Some(v) => into.push((key.text.clone(), v)),
-                    None => self.error(
-                        item.span,
-                        format!("a value of `{}` must be a string, number or boolean", key.text),
-                    ),
-                }
+        match json::context_pairs(node) {
+            Ok(pairs) => {
+                // A case's key replaces the suite's default for that key (keys are
+                // case-insensitive).
+                into.retain(|(k, _)| !pairs.iter().any(|(p, _)| p.eq_ignore_ascii_case(k)));
+                into.extend(pairs);
             }
+            Err((span, message)) => self.error(span, message),
         }
     }
 
     fn suite(&mut self, root: &Node, path: &Path) -> Option<Suite> {
         let Value::Object(entries) = &root.value else {
-            self.error(root.span, "a test suite must be a JSON object".into());
+            self.error(root.span, "a test suite must be a JSON object");
             return None;
         };
         let mut account = None;
@@ -565,7 +549,7 @@ impl SuiteReader<'_> {
                             control.push(self.policies(level, PolicyKind::Control, &label));
                         }
                     }
-                    _ => self.error(value.span, "`control_policies` must be an array of levels".into()),
+                    _ => self.error(value.span, "`control_policies` must be an array of levels"),
                 },
                 "session_policy" => session = Some(self.policies(value, PolicyKind::Session, "session_policy")),
                 "context" => self.context(value, &mut defaults),
@@ -574,10 +558,10 @@ impl SuiteReader<'_> {
             }
         }
         if account.is_some() && adhoc.is_some() {
-            self.error(root.span, "a suite has `account` or `policies`, not both".into());
+            self.error(root.span, "a suite has `account` or `policies`, not both");
         }
         if account.is_none() && adhoc.is_none() && self.documents.is_empty() {
-            self.error(root.span, "a suite needs `account` or `policies`".into());
+            self.error(root.span, "a suite needs `account` or `policies`");
         }
         let mut cases = Vec::new();
         match case_nodes.map(|n| &n.value) {
@@ -592,7 +576,7 @@ impl SuiteReader<'_> {
                     }
                 }
             }
-            _ => self.error(root.span, "a suite needs a non-empty `cases` array".into()),
+            _ => self.error(root.span, "a suite needs a non-empty `cases` array"),
         }
         if !self.errors.is_empty() || !self.documents.is_empty() {
             return None;
@@ -615,7 +599,7 @@ impl SuiteReader<'_> {
 
     fn case(&mut self, node: &Node, defaults: &[(String, String)], has_account: bool) -> Option<Case> {
         let Value::Object(entries) = &node.value else {
-            self.error(node.span, "a case must be an object".into());
+            self.error(node.span, "a case must be an object");
             return None;
         };
         let before = self.errors.len();
@@ -664,22 +648,16 @@ impl SuiteReader<'_> {
             }
         }
         if name.is_none() {
-            self.error(node.span, "a case needs a `name`".into());
+            self.error(node.span, "a case needs a `name`");
         }
         if action.is_none() {
-            self.error(node.span, "a case needs an `action`".into());
+            self.error(node.span, "a case needs an `action`");
         }
         if expect.is_none() && !entries.iter().any(|(k, _)| k.text == "expect") {
-            self.error(
-                node.span,
-                "a case needs `expect`: Allow, ExplicitDeny or ImplicitDeny".into(),
-            );
+            self.error(node.span, "a case needs `expect`: Allow, ExplicitDeny or ImplicitDeny");
         }
         if has_account && principal.is_none() {
-            self.error(
-                node.span,
-                "a case of a suite with an `account` needs a `principal`".into(),
-            );
+            self.error(node.span, "a case of a suite with an `account` needs a `principal`");
         }
         if self.errors.len() > before {
             return None;
@@ -702,14 +680,14 @@ impl SuiteReader<'_> {
         let Value::Array(items) = &node.value else {
             self.error(
                 node.span,
-                "`deciding` must be an array of {\"policy\", \"statement\" or \"sid\"}".into(),
+                "`deciding` must be an array of {\"policy\", \"statement\" or \"sid\"}",
             );
             return Vec::new();
         };
         let mut out = Vec::new();
         for item in items {
             let Value::Object(entries) = &item.value else {
-                self.error(item.span, "a deciding statement is {\"policy\": NAME, \"statement\": INDEX} or {\"policy\": NAME, \"sid\": SID}".into());
+                self.error(item.span, "a deciding statement is {\"policy\": NAME, \"statement\": INDEX} or {\"policy\": NAME, \"sid\": SID}");
                 continue;
             };
             let mut expected = ExpectedStatement {
@@ -724,15 +702,15 @@ impl SuiteReader<'_> {
                     "statement" => match &value.value {
                         Value::Number(n) => match n.parse() {
                             Ok(i) => expected.statement = Some(i),
-                            Err(_) => self.error(value.span, "`statement` must be a 0-based index".into()),
+                            Err(_) => self.error(value.span, "`statement` must be a 0-based index"),
                         },
-                        _ => self.error(value.span, "`statement` must be a 0-based index".into()),
+                        _ => self.error(value.span, "`statement` must be a 0-based index"),
                     },
                     _ => self.unknown(key, &["policy", "statement", "sid"], "a deciding statement"),
                 }
             }
             if expected.policy.is_empty() {
-                self.error(item.span, "a deciding statement needs its `policy`".into());
+                self.error(item.span, "a deciding statement needs its `policy`");
             }
             out.push(expected);
         }
