@@ -308,7 +308,9 @@ impl CompiledPolicySet {
             let Some(s) = inner.statements.get(id as usize) else {
                 continue;
             };
-            if !s.principal_matches(caller) || !s.applies(request, &mut errors) {
+            if !s.principal_matches(caller)
+                || !s.applies(request, |s, c, value| errors.push(s.condition_error(c, value)))
+            {
                 continue;
             }
             match s.effect {
@@ -332,6 +334,43 @@ impl CompiledPolicySet {
 }
 
 impl CompiledPolicySet {
+    /// Just the decision of basic evaluation, with the same semantics as
+    /// [`CompiledPolicySet::authorize`] (fail-closed included) but no explanation: it allocates
+    /// nothing, stops at the first applicable `Deny`, and skips `Allow` statements once one
+    /// applied. This is the gateway's hot path.
+    pub fn decide(&self, request: &Request) -> Decision {
+        self.decide_as(request, None)
+    }
+
+    /// [`CompiledPolicySet::decide`] for a known caller (resource-based policies).
+    pub fn decide_as(&self, request: &Request, caller: Option<&Caller>) -> Decision {
+        let inner = &*self.inner;
+        let indexed = inner
+            .by_service
+            .get(request.service_folded())
+            .map_or(&[][..], Vec::as_slice);
+        let mut allowed = false;
+        for id in merge_sorted(indexed, &inner.everywhere) {
+            let Some(s) = inner.statements.get(id as usize) else {
+                continue;
+            };
+            if (allowed && s.effect == Effect::Allow) || !s.principal_matches(caller) {
+                continue;
+            }
+            if s.applies(request, |_, _, _| {}) {
+                match s.effect {
+                    Effect::Deny => return Decision::ExplicitDeny,
+                    Effect::Allow => allowed = true,
+                }
+            }
+        }
+        if allowed {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        }
+    }
+
     /// For a request that was not allowed: the `Allow` statements whose action matches, each
     /// with what did not match (resource, principal, which conditions and why), closest first.
     /// At most `limit` are returned. This is for explanations, not for the hot path.
@@ -431,7 +470,7 @@ impl CompiledStatement {
     /// Whether the statement applies: action, resource and every condition. Conditions are
     /// evaluated in document order and stop at the first false one. An undecidable condition
     /// is recorded and counts as true in a `Deny` and false in an `Allow` (fail closed).
-    fn applies(&self, request: &Request, errors: &mut Vec<ConditionError>) -> bool {
+    fn applies(&self, request: &Request, mut on_undecidable: impl FnMut(&Self, &Condition, Box<str>)) -> bool {
         if !self.action_matches(request) || !self.resource_matches(request) {
             return false;
         }
@@ -440,22 +479,7 @@ impl CompiledStatement {
                 Outcome::True => {}
                 Outcome::False => return false,
                 Outcome::Undecidable { value } => {
-                    let handled = match self.effect {
-                        Effect::Deny => "counted as matching, so the Deny still applies",
-                        Effect::Allow => "counted as not matching, so the Allow does not apply",
-                    };
-                    errors.push(ConditionError {
-                        statement: self.reference.clone(),
-                        operator: condition.operator.to_string(),
-                        key: condition.key.clone(),
-                        message: format!(
-                            "request value `{}` of `{}` is not {}; the condition was {handled}",
-                            crate::error::visible(&value),
-                            condition.key,
-                            condition.operator.operator.family().expected()
-                        ),
-                        value,
-                    });
+                    on_undecidable(self, condition, value);
                     if self.effect == Effect::Allow {
                         return false;
                     }
@@ -463,6 +487,25 @@ impl CompiledStatement {
             }
         }
         true
+    }
+
+    fn condition_error(&self, condition: &Condition, value: Box<str>) -> ConditionError {
+        let handled = match self.effect {
+            Effect::Deny => "counted as matching, so the Deny still applies",
+            Effect::Allow => "counted as not matching, so the Allow does not apply",
+        };
+        ConditionError {
+            statement: self.reference.clone(),
+            operator: condition.operator.to_string(),
+            key: condition.key.clone(),
+            message: format!(
+                "request value `{}` of `{}` is not {}; the condition was {handled}",
+                crate::error::visible(&value),
+                condition.key,
+                condition.operator.operator.family().expected()
+            ),
+            value,
+        }
     }
 }
 
