@@ -86,15 +86,20 @@ impl PolicySpec {
                             None => ops.push((c.op, vec![entry])),
                         }
                     }
-                    let blocks: Vec<String> =
-                        ops.iter().map(|(op, entries)| format!("\"{op}\": {{{}}}", entries.join(", "))).collect();
+                    let blocks: Vec<String> = ops
+                        .iter()
+                        .map(|(op, entries)| format!("\"{op}\": {{{}}}", entries.join(", ")))
+                        .collect();
                     text.push_str(&format!(", \"Condition\": {{{}}}", blocks.join(", ")));
                 }
                 text.push('}');
                 text
             })
             .collect();
-        format!("{{\n  \"Version\": \"1\",\n  \"Statement\": [\n{}\n  ]\n}}\n", statements.join(",\n"))
+        format!(
+            "{{\n  \"Version\": \"1\",\n  \"Statement\": [\n{}\n  ]\n}}\n",
+            statements.join(",\n")
+        )
     }
 }
 
@@ -145,7 +150,12 @@ pub fn small() -> Workload {
     let sql_log = PolicySpec {
         name: "AliyunPolardbReadOnlyWithSQLLogArchiveAccess".into(),
         statements: vec![
-            st(true, &["polardb:Describe*", "polardb:StartSqlLogDetailArchive"], &["*"], vec![]),
+            st(
+                true,
+                &["polardb:Describe*", "polardb:StartSqlLogDetailArchive"],
+                &["*"],
+                vec![],
+            ),
             st(
                 true,
                 &[
@@ -181,7 +191,10 @@ pub fn small() -> Workload {
                 false,
                 &["polardb:Modify*"],
                 &["acs:polardb:*:*:dbcluster/*"],
-                vec![cond("StringEquals", "acs:ResourceTag/env", &["prod"]), cond("Bool", "acs:MFAPresent", &["false"])],
+                vec![
+                    cond("StringEquals", "acs:ResourceTag/env", &["prod"]),
+                    cond("Bool", "acs:MFAPresent", &["false"]),
+                ],
             ),
             st(
                 true,
@@ -218,21 +231,37 @@ pub fn small() -> Workload {
     };
     let requests = vec![
         // The headline: allowed by polardb:* (and the operator statement), no Deny applies.
-        req("polardb:AbortDBClusterMigration", CLUSTER, ctx("203.0.113.9", "true", "true")),
+        req(
+            "polardb:AbortDBClusterMigration",
+            CLUSTER,
+            ctx("203.0.113.9", "true", "true"),
+        ),
         // Explicit deny by the guardrail.
         req("polardb:DeleteDBCluster", CLUSTER, ctx("203.0.113.9", "true", "true")),
         // Explicit deny: plain HTTP.
         req("polardb:DescribeDBClusters", "*", ctx("192.0.2.1", "false", "false")),
         // Explicit deny: modifying a prod cluster without MFA.
-        req("polardb:ModifyDBClusterParameters", CLUSTER, ctx("192.0.2.1", "false", "true")),
+        req(
+            "polardb:ModifyDBClusterParameters",
+            CLUSTER,
+            ctx("192.0.2.1", "false", "true"),
+        ),
         // Allowed: hdm on a PolarDB resource.
         req("hdm:GetInstanceInspections", CLUSTER, ctx("192.0.2.1", "false", "true")),
         // Implicit deny: another service.
         req("rds:DescribeDBInstances", "*", ctx("192.0.2.1", "false", "true")),
         // Implicit deny: hdm on a non-PolarDB resource.
-        req("hdm:GetInstanceInspections", "acs:rds:cn-hangzhou:123456789012:dbinstance/rm-1", ctx("192.0.2.1", "false", "true")),
+        req(
+            "hdm:GetInstanceInspections",
+            "acs:rds:cn-hangzhou:123456789012:dbinstance/rm-1",
+            ctx("192.0.2.1", "false", "true"),
+        ),
         // Allowed by a condition (StringLike on a resource tag).
-        req("ecs:DescribeInstances", "acs:ecs:cn-hangzhou:123456789012:instance/i-1", ctx("192.0.2.1", "false", "true")),
+        req(
+            "ecs:DescribeInstances",
+            "acs:ecs:cn-hangzhou:123456789012:instance/i-1",
+            ctx("192.0.2.1", "false", "true"),
+        ),
     ];
     Workload {
         name: "small".into(),
@@ -263,7 +292,9 @@ impl Rng {
 }
 
 const VERBS: &[&str] = &["Describe", "Create", "Modify", "Delete", "List", "Get", "Start", "Stop"];
-const NOUNS: &[&str] = &["Instance", "Cluster", "Backup", "Snapshot", "Account", "Endpoint", "Tag", "Policy", "Node", "Log"];
+const NOUNS: &[&str] = &[
+    "Instance", "Cluster", "Backup", "Snapshot", "Account", "Endpoint", "Tag", "Policy", "Node", "Log",
+];
 
 /// `n` statements spread over 100 services (`svc00` … `svc99`): exact actions, prefix
 /// wildcards (`svc17:Describe*`), some `*:Get*`-style cross-service patterns, resource
@@ -279,7 +310,10 @@ pub fn large(n: usize) -> Workload {
         let actions = match rng.below(10) {
             0..=4 => vec![format!("{svc}:{verb}{noun}{}", rng.below(20))],
             5..=7 => vec![format!("{svc}:{verb}*")],
-            8 => vec![format!("{svc}:{verb}{noun}*"), format!("{svc}:{verb}{noun}{}", rng.below(20))],
+            8 => vec![
+                format!("{svc}:{verb}{noun}*"),
+                format!("{svc}:{verb}{noun}{}", rng.below(20)),
+            ],
             // A few cross-service patterns, as in Alibaba's read-only examples.
             _ if i % 97 == 0 => vec![format!("*:{verb}{noun}{}", rng.below(20))],
             _ => vec![format!("{svc}:*{noun}*")],
@@ -287,12 +321,23 @@ pub fn large(n: usize) -> Workload {
         let region = ["cn-hangzhou", "cn-shanghai", "cn-beijing", "*"][rng.below(4)];
         let resources = match rng.below(4) {
             0 => vec!["*".to_owned()],
-            1 => vec![format!("acs:{svc}:{region}:123456789012:{}/*", noun.to_ascii_lowercase())],
-            2 => vec![format!("acs:{svc}:*:*:{}/r-{}", noun.to_ascii_lowercase(), rng.below(50))],
+            1 => vec![format!(
+                "acs:{svc}:{region}:123456789012:{}/*",
+                noun.to_ascii_lowercase()
+            )],
+            2 => vec![format!(
+                "acs:{svc}:*:*:{}/r-{}",
+                noun.to_ascii_lowercase(),
+                rng.below(50)
+            )],
             _ => vec![format!("acs:{svc}:{region}:*:*")],
         };
         let conditions = match rng.below(6) {
-            0 => vec![cond("StringEquals", "acs:ResourceTag/team", &[["blue", "green", "red"][rng.below(3)]])],
+            0 => vec![cond(
+                "StringEquals",
+                "acs:ResourceTag/team",
+                &[["blue", "green", "red"][rng.below(3)]],
+            )],
             1 => vec![cond("IpAddress", "acs:SourceIp", &["10.0.0.0/8", "192.0.2.0/24"])],
             2 => vec![
                 cond("Bool", "acs:MFAPresent", &["true"]),
@@ -332,11 +377,20 @@ pub fn large(n: usize) -> Workload {
             rng.below(50)
         );
         let context = vec![
-            ("acs:SourceIp".to_owned(), ["10.1.2.3", "203.0.113.9"][rng.below(2)].to_owned()),
+            (
+                "acs:SourceIp".to_owned(),
+                ["10.1.2.3", "203.0.113.9"][rng.below(2)].to_owned(),
+            ),
             ("acs:MFAPresent".to_owned(), ["true", "false"][rng.below(2)].to_owned()),
             ("acs:CurrentTime".to_owned(), "2026-11-28T02:00:00Z".to_owned()),
-            ("acs:ResourceTag/team".to_owned(), ["blue", "green", "red"][rng.below(3)].to_owned()),
-            ("acs:ResourceTag/env".to_owned(), ["prod", "test"][rng.below(2)].to_owned()),
+            (
+                "acs:ResourceTag/team".to_owned(),
+                ["blue", "green", "red"][rng.below(3)].to_owned(),
+            ),
+            (
+                "acs:ResourceTag/env".to_owned(),
+                ["prod", "test"][rng.below(2)].to_owned(),
+            ),
         ];
         requests.push(RequestSpec {
             action,

@@ -1126,7 +1126,11 @@ fn library(policies: &[Policy], request: &GenRequest, seen: &RefRequest) -> Resu
     let built = build(request);
     let response = compiled.authorize(&built);
     prop_assert_eq!(&compiled.authorize(&built), &response, "a second evaluation differs");
-    prop_assert_eq!(compiled.decide(&built), response.decision, "the fast path decides differently");
+    prop_assert_eq!(
+        compiled.decide(&built),
+        response.decision,
+        "the fast path decides differently"
+    );
     for s in &response.deciding {
         let policy = policies.iter().find(|p| p.name() == &*s.policy).unwrap();
         let statement = &policy.statements()[s.statement];
