@@ -35,14 +35,27 @@ pub(crate) struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the start of every line.
     starts: Vec<usize>,
+    /// Whether each line is pure ASCII, so that its columns are byte offsets. Without this a
+    /// minified document (one long line) would cost a character count per located node.
+    ascii: Vec<bool>,
 }
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, starts }
+        let mut starts = vec![0];
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
+            } else if !b.is_ascii() {
+                line_ascii = false;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex { text, starts, ascii }
     }
 
     pub(crate) fn text(&self) -> &'a str {
@@ -52,10 +65,14 @@ impl<'a> LineIndex<'a> {
     pub(crate) fn locate(&self, span: Span) -> Location {
         let line = self.starts.partition_point(|&s| s <= span.start).max(1);
         let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(line_start..span.start.min(self.text.len()))
-            .map_or(0, |prefix| prefix.chars().count());
+        let offset = span.start.min(self.text.len());
+        let column = if self.ascii.get(line - 1).copied().unwrap_or(false) {
+            offset.saturating_sub(line_start)
+        } else {
+            self.text
+                .get(line_start..offset)
+                .map_or(0, |prefix| prefix.chars().count())
+        };
         Location {
             span,
             line: u32::try_from(line).unwrap_or(u32::MAX),

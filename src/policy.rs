@@ -61,18 +61,18 @@ pub struct PatternText {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionClause {
     /// Matches when the request action matches any pattern.
-    Action(Vec<PatternText>),
+    Action(Arc<[PatternText]>),
     /// Matches when the request action matches none of the patterns.
-    NotAction(Vec<PatternText>),
+    NotAction(Arc<[PatternText]>),
 }
 
 /// The resource part of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceClause {
     /// Matches when the request resource matches any pattern.
-    Resource(Vec<PatternText>),
+    Resource(Arc<[PatternText]>),
     /// Matches when the request resource matches none of the patterns.
-    NotResource(Vec<PatternText>),
+    NotResource(Arc<[PatternText]>),
 }
 
 impl ActionClause {
@@ -127,8 +127,8 @@ pub struct Statement {
     pub resource: Option<ResourceClause>,
     /// `Principal`; present only in resource-based policies.
     pub principal: Option<Principal>,
-    /// The conditions, all of which must hold.
-    pub conditions: Vec<Condition>,
+    /// The conditions, all of which must hold (shared with compiled sets).
+    pub conditions: Arc<[Condition]>,
     /// Where the statement's `{` is.
     pub location: Location,
 }
@@ -511,9 +511,9 @@ impl Lowering<'_> {
                         );
                     } else if let Some(patterns) = patterns {
                         let clause = if key.text == "Action" {
-                            ActionClause::Action(patterns)
+                            ActionClause::Action(patterns.into())
                         } else {
-                            ActionClause::NotAction(patterns)
+                            ActionClause::NotAction(patterns.into())
                         };
                         action = Some((key, clause));
                     }
@@ -534,9 +534,9 @@ impl Lowering<'_> {
                         );
                     } else if let Some(patterns) = patterns {
                         let clause = if key.text == "Resource" {
-                            ResourceClause::Resource(patterns)
+                            ResourceClause::Resource(patterns.into())
                         } else {
-                            ResourceClause::NotResource(patterns)
+                            ResourceClause::NotResource(patterns.into())
                         };
                         resource = Some((key, clause));
                     }
@@ -591,7 +591,7 @@ impl Lowering<'_> {
             action: action?.1,
             resource: resource.map(|(_, r)| r),
             principal,
-            conditions,
+            conditions: conditions.into(),
             location: self.locate(node.span),
         })
     }

@@ -13,6 +13,8 @@ use crate::wildcard::fold_case;
 pub struct Request {
     action: Box<str>,
     action_folded: Box<str>,
+    /// Byte length of the service code in `action_folded` (the position of the first `:`).
+    service_len: usize,
     resource: Box<str>,
     resource_group: Option<Box<str>>,
     context: Context,
@@ -41,7 +43,12 @@ impl Request {
 
     /// The service code, folded: the text before the first `:` of the action.
     pub fn service_folded(&self) -> &str {
-        self.action_folded.split(':').next().unwrap_or_default()
+        self.action_folded.get(..self.service_len).unwrap_or_default()
+    }
+
+    /// The action name, folded: the text after the first `:` of the action.
+    pub fn name_folded(&self) -> &str {
+        self.action_folded.get(self.service_len + 1..).unwrap_or_default()
     }
 
     /// The resource: an ARN, or `*` for an action without resource-level permission.
@@ -135,10 +142,13 @@ impl RequestBuilder {
             });
         }
         entries.sort_by(|a, b| a.key_folded.cmp(&b.key_folded));
-        let action_folded = fold_case(&self.action).into();
+        let action_folded: Box<str> = fold_case(&self.action).into();
+        // INVARIANT: check_action accepted it, so it has a `:`.
+        let service_len = action_folded.find(':').unwrap_or(action_folded.len());
         Ok(Request {
             action: self.action.into(),
             action_folded,
+            service_len,
             resource: self.resource.into(),
             resource_group: self.resource_group.map(Into::into),
             context: Context { entries },

@@ -1,7 +1,7 @@
 //! Policy sets: compiled once (patterns classified, statements indexed by service), then
 //! evaluated for many requests with basic evaluation (SPEC §5).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -175,12 +175,54 @@ pub struct CompiledPolicySet {
 #[derive(Debug)]
 struct Inner {
     statements: Vec<CompiledStatement>,
-    /// Statements whose every action pattern names a service literally, by folded service code.
-    by_service: HashMap<Box<str>, Vec<u32>>,
+    /// Statements whose action patterns name their service literally, by folded service code.
+    services: FxHashMap<Box<str>, ServiceIndex>,
     /// Statements that may match any service (`*`, `*:Describe*`, `NotAction`, …).
-    everywhere: Vec<u32>,
+    global: Bucket,
     policy_count: usize,
 }
+
+/// How many leading characters of an action name's literal prefix key the prefix index.
+const PREFIX_KEY: usize = 3;
+
+/// The statements of one service, by the shape of their action patterns, so that a request only
+/// visits statements that can match its action.
+#[derive(Debug, Default)]
+struct ServiceIndex {
+    /// Patterns without wildcards, by folded action name (the text after `service:`).
+    exact: FxHashMap<Box<str>, Bucket>,
+    /// Patterns whose name starts with a literal prefix of at least [`PREFIX_KEY`] bytes
+    /// (`Describe*`), by those first bytes.
+    prefix: FxHashMap<[u8; PREFIX_KEY], Bucket>,
+    /// Every other pattern of the service (`*`, `*Instance*`, `Ge?*`).
+    other: Bucket,
+}
+
+/// Statement ids, `Deny` and `Allow` apart (each ascending), so that the fast path can look
+/// for a `Deny` first and stop at the first `Allow`.
+#[derive(Debug, Default)]
+struct Bucket {
+    denies: Vec<u32>,
+    allows: Vec<u32>,
+}
+
+impl Bucket {
+    fn push(&mut self, id: u32, effect: Effect) {
+        let list = match effect {
+            Effect::Deny => &mut self.denies,
+            Effect::Allow => &mut self.allows,
+        };
+        // A statement with several patterns of one shape lands here once.
+        if list.last() != Some(&id) {
+            list.push(id);
+        }
+    }
+}
+
+static EMPTY: Bucket = Bucket {
+    denies: Vec::new(),
+    allows: Vec::new(),
+};
 
 #[derive(Debug)]
 struct CompiledStatement {
@@ -191,18 +233,72 @@ struct CompiledStatement {
     not_action: bool,
     /// `None` in a trust policy, whose resource is the role itself.
     resources: Option<(Vec<Pattern>, bool)>,
-    /// The resource patterns as written, for explanations.
-    resource_texts: Vec<Box<str>>,
+    /// The resource clause as written, for explanations (shared with the policy).
+    resource_source: Option<ResourceClause>,
     /// Present in resource-based policies: the statement applies only to the callers it names.
     principal: Option<Principal>,
-    conditions: Vec<Condition>,
+    conditions: Arc<[Condition]>,
 }
 
-/// The literal service code of an action pattern (folded), if it has one: the text before the
-/// first `:` when that text has no wildcard.
-fn literal_service(folded_pattern: &str) -> Option<&str> {
-    let (service, _) = folded_pattern.split_once(':')?;
-    (!service.contains(['*', '?'])).then_some(service)
+/// Files one folded action pattern of statement `id` under the bucket that a request's action
+/// must look in to find it.
+fn index_action(
+    services: &mut FxHashMap<Box<str>, ServiceIndex>,
+    global: &mut Bucket,
+    pattern: &str,
+    id: u32,
+    effect: Effect,
+) {
+    let Some((service, name)) = pattern.split_once(':').filter(|(svc, _)| !svc.contains(['*', '?'])) else {
+        global.push(id, effect);
+        return;
+    };
+    let index = services.entry(service.into()).or_default();
+    let literal = name
+        .find(['*', '?'])
+        .map_or(name, |end| name.get(..end).unwrap_or_default());
+    if literal.len() == name.len() {
+        index.exact.entry(name.into()).or_default().push(id, effect);
+    } else if let Some(key) = prefix_key(literal) {
+        index.prefix.entry(key).or_default().push(id, effect);
+    } else {
+        index.other.push(id, effect);
+    }
+}
+
+/// The prefix-index key of an action name: its first [`PREFIX_KEY`] bytes.
+fn prefix_key(name: &str) -> Option<[u8; PREFIX_KEY]> {
+    name.as_bytes().get(..PREFIX_KEY)?.try_into().ok()
+}
+
+impl Inner {
+    /// The buckets a request's action must look in: its exact name, its prefix, the rest of
+    /// its service, and the statements of any service. Statements may repeat across buckets.
+    fn buckets(&self, request: &Request) -> [&Bucket; 4] {
+        let (service, name) = (request.service_folded(), request.name_folded());
+        match self.services.get(service) {
+            None => [&self.global, &EMPTY, &EMPTY, &EMPTY],
+            Some(index) => [
+                &self.global,
+                &index.other,
+                index.exact.get(name).unwrap_or(&EMPTY),
+                prefix_key(name).and_then(|k| index.prefix.get(&k)).unwrap_or(&EMPTY),
+            ],
+        }
+    }
+
+    /// Every candidate statement of a request, once each, in document order.
+    fn candidates(&self, request: &Request) -> Vec<u32> {
+        let buckets = self.buckets(request);
+        let mut ids: Vec<u32> = buckets
+            .iter()
+            .flat_map(|b| b.denies.iter().chain(&b.allows))
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 impl Default for CompiledPolicySet {
@@ -215,8 +311,8 @@ impl Default for CompiledPolicySet {
 impl CompiledPolicySet {
     fn new(policies: &[Policy]) -> Self {
         let mut statements = Vec::new();
-        let mut by_service: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        let mut everywhere = Vec::new();
+        let mut services: FxHashMap<Box<str>, ServiceIndex> = FxHashMap::default();
+        let mut global = Bucket::default();
         for policy in policies {
             for s in policy.statements() {
                 let id = u32::try_from(statements.len()).unwrap_or(u32::MAX);
@@ -225,20 +321,12 @@ impl CompiledPolicySet {
                     ActionClause::NotAction(p) => (p, true),
                 };
                 let folded: Vec<String> = action_texts.iter().map(|p| fold_case(&p.text)).collect();
-                let services: Option<Vec<&str>> = if not_action {
-                    None
+                if not_action {
+                    global.push(id, s.effect);
                 } else {
-                    folded.iter().map(|p| literal_service(p)).collect()
-                };
-                match services {
-                    Some(mut services) => {
-                        services.sort_unstable();
-                        services.dedup();
-                        for service in services {
-                            by_service.entry(service.into()).or_default().push(id);
-                        }
+                    for pattern in &folded {
+                        index_action(&mut services, &mut global, pattern, id, s.effect);
                     }
-                    None => everywhere.push(id),
                 }
                 let resources = s.resource.as_ref().map(|r| {
                     let (texts, negated) = match r {
@@ -247,20 +335,13 @@ impl CompiledPolicySet {
                     };
                     (texts.iter().map(|p| Pattern::new(&p.text)).collect(), negated)
                 });
-                let resource_texts = match &s.resource {
-                    Some(ResourceClause::Resource(p)) => p.iter().map(|p| p.text.clone()).collect(),
-                    Some(ResourceClause::NotResource(p)) => {
-                        p.iter().map(|p| format!("not {}", p.text).into()).collect()
-                    }
-                    None => Vec::new(),
-                };
                 statements.push(CompiledStatement {
-                    resource_texts,
                     reference: statement_ref(policy, s.index, s.sid.clone(), s.effect, s.location),
                     effect: s.effect,
                     actions: folded.iter().map(|p| Pattern::new(p)).collect(),
                     not_action,
                     resources,
+                    resource_source: s.resource.clone(),
                     principal: s.principal.clone(),
                     conditions: s.conditions.clone(),
                 });
@@ -269,8 +350,8 @@ impl CompiledPolicySet {
         CompiledPolicySet {
             inner: Arc::new(Inner {
                 statements,
-                by_service,
-                everywhere,
+                services,
+                global,
                 policy_count: policies.len(),
             }),
         }
@@ -300,11 +381,7 @@ impl CompiledPolicySet {
         let mut denies = Vec::new();
         let mut errors = Vec::new();
         let inner = &*self.inner;
-        let indexed = inner
-            .by_service
-            .get(request.service_folded())
-            .map_or(&[][..], Vec::as_slice);
-        for id in merge_sorted(indexed, &inner.everywhere) {
+        for id in inner.candidates(request) {
             let Some(s) = inner.statements.get(id as usize) else {
                 continue;
             };
@@ -345,30 +422,20 @@ impl CompiledPolicySet {
     /// [`CompiledPolicySet::decide`] for a known caller (resource-based policies).
     pub fn decide_as(&self, request: &Request, caller: Option<&Caller>) -> Decision {
         let inner = &*self.inner;
-        let indexed = inner
-            .by_service
-            .get(request.service_folded())
-            .map_or(&[][..], Vec::as_slice);
-        let mut allowed = false;
-        for id in merge_sorted(indexed, &inner.everywhere) {
-            let Some(s) = inner.statements.get(id as usize) else {
-                continue;
-            };
-            if (allowed && s.effect == Effect::Allow) || !s.principal_matches(caller) {
-                continue;
-            }
-            if s.applies(request, |_, _, _| {}) {
-                match s.effect {
-                    Effect::Deny => return Decision::ExplicitDeny,
-                    Effect::Allow => allowed = true,
-                }
-            }
+        let buckets = inner.buckets(request);
+        let applies = |id: &u32| {
+            inner
+                .statements
+                .get(*id as usize)
+                .is_some_and(|s| s.principal_matches(caller) && s.applies(request, |_, _, _| {}))
+        };
+        if buckets.iter().any(|b| b.denies.iter().any(applies)) {
+            return Decision::ExplicitDeny;
         }
-        if allowed {
-            Decision::Allow
-        } else {
-            Decision::ImplicitDeny
+        if buckets.iter().any(|b| b.allows.iter().any(applies)) {
+            return Decision::Allow;
         }
+        Decision::ImplicitDeny
     }
 
     /// For a request that was not allowed: the `Allow` statements whose action matches, each
@@ -396,7 +463,7 @@ impl CompiledPolicySet {
                     resource_patterns: if resource_matches {
                         Vec::new()
                     } else {
-                        s.resource_texts.clone()
+                        s.resource_texts()
                     },
                     principal_matches,
                     failed_conditions,
@@ -447,6 +514,15 @@ fn condition_miss(condition: &Condition, request: &Request) -> Option<ConditionM
 }
 
 impl CompiledStatement {
+    /// The resource patterns as written (`not …` for `NotResource`), for explanations.
+    fn resource_texts(&self) -> Vec<Box<str>> {
+        match &self.resource_source {
+            Some(ResourceClause::Resource(p)) => p.iter().map(|p| p.text.clone()).collect(),
+            Some(ResourceClause::NotResource(p)) => p.iter().map(|p| format!("not {}", p.text).into()).collect(),
+            None => Vec::new(),
+        }
+    }
+
     fn principal_matches(&self, caller: Option<&Caller>) -> bool {
         match (&self.principal, caller) {
             (None, _) => true,
@@ -474,7 +550,7 @@ impl CompiledStatement {
         if !self.action_matches(request) || !self.resource_matches(request) {
             return false;
         }
-        for condition in &self.conditions {
+        for condition in self.conditions.iter() {
             match condition.evaluate(request.context()) {
                 Outcome::True => {}
                 Outcome::False => return false,
@@ -521,39 +597,6 @@ fn statement_ref(policy: &Policy, index: usize, sid: Option<Arc<str>>, effect: E
     }
 }
 
-/// The union of two ascending lists of statement ids, ascending, without allocating.
-fn merge_sorted<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
-    let (mut i, mut j) = (0, 0);
-    std::iter::from_fn(move || {
-        let x = a.get(i).copied();
-        let y = b.get(j).copied();
-        match (x, y) {
-            (Some(x), Some(y)) if x < y => {
-                i += 1;
-                Some(x)
-            }
-            (Some(x), Some(y)) if x > y => {
-                j += 1;
-                Some(y)
-            }
-            (Some(x), Some(_)) => {
-                i += 1;
-                j += 1;
-                Some(x)
-            }
-            (Some(x), None) => {
-                i += 1;
-                Some(x)
-            }
-            (None, Some(y)) => {
-                j += 1;
-                Some(y)
-            }
-            (None, None) => None,
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,12 +606,6 @@ mod tests {
         assert_send_sync_clone::<CompiledPolicySet>();
         assert_send_sync_clone::<Request>();
     };
-
-    #[test]
-    fn merges() {
-        let v: Vec<u32> = merge_sorted(&[1, 4, 6], &[2, 4, 9]).collect();
-        assert_eq!(v, [1, 2, 4, 6, 9]);
-    }
 
     #[test]
     fn deny_overrides_and_index_finds_wildcards() {

@@ -33,7 +33,7 @@ enum Strategy {
         /// Whether the pattern ends with `*` (the last segment is not anchored).
         trailing_star: bool,
         /// Non-empty segments between stars, in order.
-        segments: Box<[Box<str>]>,
+        segments: Box<[Segment]>,
     },
 }
 
@@ -56,7 +56,13 @@ impl Pattern {
                 _ => Strategy::General {
                     leading_star,
                     trailing_star,
-                    segments: segments.into_iter().map(Box::from).collect(),
+                    segments: segments
+                        .into_iter()
+                        .map(|text| Segment {
+                            text: text.into(),
+                            any_char: text.contains('?'),
+                        })
+                        .collect(),
                 },
             }
         };
@@ -75,13 +81,45 @@ impl Pattern {
             Strategy::Exact(text) => input == &**text,
             Strategy::Prefix(text) => input.starts_with(&**text),
             Strategy::Suffix(text) => input.ends_with(&**text),
-            Strategy::Contains(text) => input.contains(&**text),
+            Strategy::Contains(text) => find(text, input, 0).is_some(),
             Strategy::General {
                 leading_star,
                 trailing_star,
                 segments,
             } => general_match(*leading_star, *trailing_star, segments, input),
         }
+    }
+}
+
+/// Literal text between stars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Segment {
+    text: Box<str>,
+    /// Whether it holds `?`, which needs matching by characters; without, bytes compare.
+    any_char: bool,
+}
+
+impl Segment {
+    /// If the segment matches at the start of `input`, the byte length it took.
+    fn match_here(&self, input: &str) -> Option<usize> {
+        if self.any_char {
+            match_here(&self.text, input)
+        } else {
+            input.starts_with(&*self.text).then_some(self.text.len())
+        }
+    }
+
+    /// Whether the segment matches at the very end of `input`.
+    fn match_end(&self, input: &str) -> bool {
+        if !self.any_char {
+            return input.ends_with(&*self.text);
+        }
+        // Its length in characters is fixed, so there is one place to try.
+        let want = self.text.chars().count();
+        let Some((start, _)) = input.char_indices().rev().nth(want.wrapping_sub(1)) else {
+            return false;
+        };
+        input.get(start..).and_then(|t| match_here(&self.text, t)) == Some(input.len() - start)
     }
 }
 
@@ -102,7 +140,7 @@ fn match_here(segment: &str, input: &str) -> Option<usize> {
     Some(input.len() - rest.as_str().len())
 }
 
-fn general_match(leading_star: bool, trailing_star: bool, segments: &[Box<str>], input: &str) -> bool {
+fn general_match(leading_star: bool, trailing_star: bool, segments: &[Segment], input: &str) -> bool {
     let Some((first, rest)) = segments.split_first() else {
         // Only `?`-free stars: handled as `Any`; an empty pattern matches only the empty input.
         return input.is_empty() || leading_star;
@@ -110,7 +148,7 @@ fn general_match(leading_star: bool, trailing_star: bool, segments: &[Box<str>],
     let mut pos = 0;
     let mut middle = rest;
     if !leading_star {
-        let Some(len) = match_here(first, input) else {
+        let Some(len) = first.match_here(input) else {
             return false;
         };
         pos = len;
@@ -131,31 +169,33 @@ fn general_match(leading_star: bool, trailing_star: bool, segments: &[Box<str>],
         }
     };
     for segment in middle {
-        match find(segment, input, pos) {
+        match find(&segment.text, input, pos) {
             Some(end) => pos = end,
             None => return false,
         }
     }
-    match last {
-        None => true,
-        Some(last) => {
-            // The final segment must end exactly at the end of the input, after `pos`. Its length
-            // in characters is fixed, so there is one place to try.
-            let want = last.chars().count();
-            let tail = input.get(pos..).unwrap_or_default();
-            let Some((start, _)) = tail.char_indices().rev().nth(want.wrapping_sub(1)) else {
-                return false;
-            };
-            tail.get(start..).and_then(|t| match_here(last, t)) == Some(tail.len() - start)
-        }
-    }
+    // The final segment must end exactly at the end of the input, after `pos`.
+    last.is_none_or(|last| last.match_end(input.get(pos..).unwrap_or_default()))
 }
 
 /// The end of the leftmost match of `segment` in `input` at or after byte `from`.
 fn find(segment: &str, input: &str, from: usize) -> Option<usize> {
     let hay = input.get(from..)?;
     if !segment.contains('?') {
-        return hay.find(segment).map(|i| from + i + segment.len());
+        // Segments are short and searched once: a scan for the first byte beats building a
+        // two-way searcher (`str::find`) on every call.
+        let needle = segment.as_bytes();
+        let (&first, rest) = needle.split_first()?;
+        let bytes = hay.as_bytes();
+        let mut at = 0;
+        while let Some(i) = bytes.get(at..).and_then(|b| b.iter().position(|&c| c == first)) {
+            let start = at + i;
+            if bytes.get(start + 1..start + needle.len()) == Some(rest) {
+                return Some(from + start + needle.len());
+            }
+            at = start + 1;
+        }
+        return None;
     }
     for (i, _) in hay.char_indices() {
         if let Some(len) = hay.get(i..).and_then(|t| match_here(segment, t)) {

@@ -518,7 +518,7 @@ fn applies(policy: &str, statement: &Statement, request: &RefRequest, errors: &m
     if patterns.iter().any(|p| like(&p.text, &request.resource)) == not {
         return false;
     }
-    for condition in &statement.conditions {
+    for condition in statement.conditions.iter() {
         match evaluate(condition, request) {
             Outcome::True => {}
             Outcome::False => return false,
