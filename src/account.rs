@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::caller::Caller;
 use crate::chain::{Chain, ResourcePolicies};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report, Span};
-use crate::json::{self, Key, Node, Value};
+use crate::json::{self, CowStr, Key, Node, Value};
 use crate::policy::{suggest, Policy, PolicyKind, MAX_DOCUMENT_BYTES};
 use crate::set::{CompiledPolicySet, PolicySet};
 use crate::system;
@@ -61,10 +61,11 @@ pub struct Account {
 
 /// A named policy of the `policies` table, read but not yet lowered: it is lowered for each
 /// kind it is used as (identity, trust, control, resource).
-struct Named {
-    origin: Arc<str>,
-    text: Arc<str>,
-    root: Option<Node>,
+enum Named<'a> {
+    /// A document of its own file.
+    File { origin: Arc<str>, text: Arc<str> },
+    /// A document written inside the account file.
+    Inline(Node<'a>),
 }
 
 struct Reader<'a> {
@@ -75,7 +76,7 @@ struct Reader<'a> {
     errors: Vec<PolicyError>,
     /// Documents other than the account file that have mistakes.
     documents: Vec<PolicyErrors>,
-    named: BTreeMap<String, Named>,
+    named: BTreeMap<String, Named<'a>>,
     /// Lowered named policies by (name, kind); `None` when lowering failed (reported once).
     lowered: HashMap<(String, PolicyKind), Option<Policy>>,
 }
@@ -357,8 +358,8 @@ impl Report for Reader<'_> {
     }
 }
 
-impl Reader<'_> {
-    fn object<'n>(&mut self, node: &'n Node, what: &str) -> &'n [(Key, Node)] {
+impl<'a> Reader<'a> {
+    fn object<'n, 'd>(&mut self, node: &'n Node<'d>, what: &str) -> &'n [(Key<'d>, Node<'d>)] {
         match &node.value {
             Value::Object(entries) => entries,
             _ => {
@@ -384,7 +385,7 @@ impl Reader<'_> {
         );
     }
 
-    fn account(&mut self, root: &Node) -> Option<Account> {
+    fn account(&mut self, root: &Node<'a>) -> Option<Account> {
         let Value::Object(entries) = &root.value else {
             self.wrong_type(root, "an account file", "a JSON object");
             return None;
@@ -416,7 +417,7 @@ impl Reader<'_> {
                 "users" => {
                     for (name, user) in self.object(node, "`users`") {
                         let u = self.user(&name.text, user, &mut group_refs);
-                        users.insert(name.text.clone(), u);
+                        users.insert(name.text.to_string(), u);
                     }
                 }
                 "groups" => {
@@ -428,13 +429,13 @@ impl Reader<'_> {
                                 _ => self.unknown_key(key, &["policies"], "a group"),
                             }
                         }
-                        groups.insert(name.text.clone(), attachments);
+                        groups.insert(name.text.to_string(), attachments);
                     }
                 }
                 "roles" => {
                     for (name, role) in self.object(node, "`roles`") {
                         let r = self.role(&name.text, role);
-                        roles.insert(name.text.clone(), r);
+                        roles.insert(name.text.to_string(), r);
                     }
                 }
                 "control_policies" => control_levels = self.control_policies(node),
@@ -493,7 +494,7 @@ impl Reader<'_> {
         })
     }
 
-    fn policy_table(&mut self, node: &Node) {
+    fn policy_table(&mut self, node: &Node<'a>) {
         for (name, value) in self.object(node, "`policies`") {
             if system::text(&name.text).is_some() {
                 self.error_help(
@@ -505,7 +506,7 @@ impl Reader<'_> {
             }
             let named = match &value.value {
                 Value::String(path) => {
-                    let full = self.base.join(path);
+                    let full = self.base.join(path.as_str());
                     let origin: Arc<str> = full.display().to_string().into();
                     let bytes = match read_limited(&full) {
                         Ok(b) => b,
@@ -525,18 +526,9 @@ impl Reader<'_> {
                             continue;
                         }
                     };
-                    let parsed = json::parse(&text);
-                    Named {
-                        origin,
-                        root: parsed.root,
-                        text,
-                    }
+                    Named::File { origin, text }
                 }
-                Value::Object(_) => Named {
-                    origin: self.origin.clone(),
-                    text: self.text.clone(),
-                    root: Some(value.clone()),
-                },
+                Value::Object(_) => Named::Inline(value.clone()),
                 _ => {
                     self.wrong_type(
                         value,
@@ -546,7 +538,7 @@ impl Reader<'_> {
                     continue;
                 }
             };
-            self.named.insert(name.text.clone(), named);
+            self.named.insert(name.text.to_string(), named);
         }
     }
 
@@ -557,21 +549,19 @@ impl Reader<'_> {
             return done.clone();
         }
         let named = self.named.get(name)?;
-        let inline = Arc::ptr_eq(&named.origin, &self.origin);
-        let result = if inline {
+        let inline = matches!(named, Named::Inline(_));
+        let result = match named {
             // Inline in the account file: positions are in the account file.
-            let root = named.root.as_ref()?;
-            Policy::from_node(
+            Named::Inline(root) => Policy::from_node(
                 name,
-                named.origin.clone(),
+                self.origin.clone(),
                 kind,
                 &self.index,
                 root,
                 &self.text,
                 Vec::new(),
-            )
-        } else {
-            Policy::from_bytes(name, &named.origin, kind, named.text.as_bytes())
+            ),
+            Named::File { origin, text } => Policy::from_bytes(name, origin, kind, text.as_bytes()),
         };
         let policy = match result {
             Ok(p) => Some(p),
@@ -592,7 +582,7 @@ impl Reader<'_> {
     fn reference(&mut self, node: &Node, kind: PolicyKind, label: &str) -> Option<Policy> {
         match &node.value {
             Value::String(name) => {
-                if self.named.contains_key(name) {
+                if self.named.contains_key(name.as_str()) {
                     return self.lower_named(name, kind);
                 }
                 if let Some(text) = system::text(name) {
@@ -695,8 +685,8 @@ impl Reader<'_> {
                         for item in items {
                             match &item.value {
                                 Value::String(g) => {
-                                    user.groups.push(g.clone());
-                                    group_refs.push((g.clone(), item.span));
+                                    user.groups.push(g.to_string());
+                                    group_refs.push((g.to_string(), item.span));
                                 }
                                 _ => self.wrong_type(item, "a group name", "a string"),
                             }

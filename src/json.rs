@@ -6,38 +6,54 @@
 //! silently, and in a `Condition` block that drops a constraint), and hard limits on nesting
 //! that are reported as errors instead of stack overflows. The grammar is RFC 8259 exactly.
 
+use std::borrow::Cow;
+
 use crate::error::Span;
 
 /// Deepest nesting of arrays and objects accepted in a document.
 pub const MAX_DEPTH: usize = 64;
 
+/// `.as_str()` for the document's borrowed-or-owned strings, as for `String`.
+pub trait CowStr {
+    /// The text.
+    fn as_str(&self) -> &str;
+}
+
+impl CowStr for Cow<'_, str> {
+    fn as_str(&self) -> &str {
+        self
+    }
+}
+
 /// A JSON value with the span of its text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
+pub struct Node<'a> {
+    pub value: Value<'a>,
     pub span: Span,
 }
 
 /// An object key with the span of its text (the quotes included).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Key {
-    pub text: String,
+pub struct Key<'a> {
+    /// Borrowed from the document unless it holds escapes.
+    pub text: Cow<'a, str>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     /// The number's text, exactly as written (already checked against the JSON grammar).
-    Number(String),
-    String(String),
-    Array(Vec<Node>),
+    Number(Cow<'a, str>),
+    /// Borrowed from the document unless it holds escapes.
+    String(Cow<'a, str>),
+    Array(Vec<Node<'a>>),
     /// Entries in document order; a duplicate key is reported and its entry dropped.
-    Object(Vec<(Key, Node)>),
+    Object(Vec<(Key<'a>, Node<'a>)>),
 }
 
-impl Value {
+impl Value<'_> {
     /// The JSON type name, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -51,12 +67,12 @@ impl Value {
     }
 }
 
-impl Node {
+impl Node<'_> {
     /// The text of a string, number or boolean (`true` → `"true"`), as condition and context
     /// values read them; `None` for null, arrays and objects.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::String(s) | Value::Number(s) => Some(s.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
@@ -83,7 +99,7 @@ pub fn context_pairs(node: &Node) -> Result<Vec<(String, String)>, (Span, String
         };
         for item in items {
             match item.scalar_text() {
-                Some(text) => pairs.push((key.text.clone(), text)),
+                Some(text) => pairs.push((key.text.to_string(), text)),
                 None => {
                     return Err((
                         item.span,
@@ -110,13 +126,13 @@ pub struct JsonProblem {
 
 /// The result of reading: the value (absent on a syntax error, which stops the reader) and every
 /// problem found. Duplicate keys do not stop the reader, so they are all reported.
-pub struct Parsed {
-    pub root: Option<Node>,
+pub struct Parsed<'a> {
+    pub root: Option<Node<'a>>,
     pub problems: Vec<JsonProblem>,
 }
 
 /// Reads one JSON document from `text`.
-pub fn parse(text: &str) -> Parsed {
+pub fn parse(text: &str) -> Parsed<'_> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -156,7 +172,7 @@ fn problem(start: usize, end: usize, message: impl Into<String>) -> JsonProblem 
     }
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -189,7 +205,7 @@ impl Parser<'_> {
         }
     }
 
-    fn document(&mut self) -> Step<Node> {
+    fn document(&mut self) -> Step<Node<'a>> {
         self.skip_ws();
         let node = self.value()?;
         self.skip_ws();
@@ -201,7 +217,7 @@ impl Parser<'_> {
         Ok(node)
     }
 
-    fn value(&mut self) -> Step<Node> {
+    fn value(&mut self) -> Step<Node<'a>> {
         let start = self.pos;
         let value = match self.peek() {
             Some(b'{') => self.nested(Self::object)?,
@@ -236,7 +252,7 @@ impl Parser<'_> {
         rest.get(..end).unwrap_or("")
     }
 
-    fn nested(&mut self, inner: fn(&mut Self) -> Step<Value>) -> Step<Value> {
+    fn nested(&mut self, inner: fn(&mut Self) -> Step<Value<'a>>) -> Step<Value<'a>> {
         if self.depth >= MAX_DEPTH {
             let mut p = problem(
                 self.pos,
@@ -253,7 +269,7 @@ impl Parser<'_> {
         value
     }
 
-    fn literal(&mut self, word: &str, value: Value) -> Step<Value> {
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Step<Value<'a>> {
         let start = self.pos;
         if self.text.get(start..).is_some_and(|rest| rest.starts_with(word)) {
             self.pos += word.len();
@@ -272,10 +288,10 @@ impl Parser<'_> {
         Err(p)
     }
 
-    fn object(&mut self) -> Step<Value> {
+    fn object(&mut self) -> Step<Value<'a>> {
         let open = self.pos;
         self.pos += 1; // `{`
-        let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut entries: Vec<(Key<'a>, Node<'a>)> = Vec::new();
         // Small objects are the rule; a set only pays off for hostile documents with many keys.
         let mut seen: Option<std::collections::HashSet<String>> = None;
         self.skip_ws();
@@ -307,15 +323,15 @@ impl Parser<'_> {
             self.skip_ws();
             let node = self.value()?;
             let duplicate = match &mut seen {
-                Some(set) => !set.insert(key.text.clone()),
+                Some(set) => !set.insert(key.text.to_string()),
                 None => {
                     let dup = entries.iter().any(|(k, _)| k.text == key.text);
                     if entries.len() >= 16 {
                         seen = Some(
                             entries
                                 .iter()
-                                .map(|(k, _)| k.text.clone())
-                                .chain([key.text.clone()])
+                                .map(|(k, _)| k.text.to_string())
+                                .chain([key.text.to_string()])
                                 .collect(),
                         );
                     }
@@ -348,7 +364,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Step<Value> {
+    fn array(&mut self) -> Step<Value<'a>> {
         self.pos += 1; // `[`
         let mut items = Vec::new();
         self.skip_ws();
@@ -376,7 +392,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Step<String> {
+    fn number(&mut self) -> Step<Cow<'a, str>> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -406,7 +422,7 @@ impl Parser<'_> {
         if matches!(self.peek(), Some(b) if b.is_ascii_alphanumeric() || b == b'.') {
             return Err(self.bad_number(start));
         }
-        Ok(self.text.get(start..self.pos).unwrap_or_default().to_owned())
+        Ok(Cow::Borrowed(self.text.get(start..self.pos).unwrap_or_default()))
     }
 
     fn digits(&mut self) {
@@ -427,12 +443,13 @@ impl Parser<'_> {
         p
     }
 
-    fn string(&mut self) -> Step<String> {
+    /// A string: borrowed from the document when it has no escapes (the common case).
+    fn string(&mut self) -> Step<Cow<'a, str>> {
         let open = self.pos;
         self.pos += 1; // opening quote
-        let mut out = String::new();
+        let mut out: Option<String> = None;
         loop {
-            // Copy the run of plain characters in one go.
+            // Take the run of plain characters in one go.
             let run_start = self.pos;
             while let Some(b) = self.peek() {
                 if b == b'"' || b == b'\\' || b < 0x20 {
@@ -440,13 +457,23 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            let run = self.text.get(run_start..self.pos).unwrap_or_default();
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(match out {
+                        None => Cow::Borrowed(run),
+                        Some(mut owned) => {
+                            owned.push_str(run);
+                            Cow::Owned(owned)
+                        }
+                    });
                 }
-                Some(b'\\') => self.escape(&mut out)?,
+                Some(b'\\') => {
+                    let owned = out.get_or_insert_with(String::new);
+                    owned.push_str(run);
+                    self.escape(owned)?;
+                }
                 Some(b'\n') | None => {
                     let mut p = problem(open, self.pos, "unterminated string");
                     p.help = Some("close the string with `\"` on the same line".into());

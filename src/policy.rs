@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::condition::{Condition, Family, Operator, OperatorName, Test, Values};
 use crate::error::{LineIndex, Location, PolicyError, PolicyErrors, Report, Span};
-use crate::json::{self, Key, Node, Value};
+use crate::json::{self, CowStr, Key, Node, Value};
 use crate::value::{parse_bool, parse_network, Decimal, Instant};
 use crate::wildcard::Pattern;
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::check::{with_principal, Setup};
 use super::{render, Exit};
 use crate::error::{visible, LineIndex};
-use crate::json::{self, Value};
+use crate::json::{self, CowStr, Value};
 use crate::{ConditionError, Decision, Layer, Request, StatementRef};
 
 /// Longest request line accepted, in bytes.

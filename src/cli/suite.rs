@@ -13,7 +13,7 @@ use super::check::{describe, report_setup_error, with_principal, Setup, SetupErr
 use super::input::load_policies;
 use super::{render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
-use crate::json::{self, Node, Value};
+use crate::json::{self, CowStr, Node, Value};
 use crate::{Account, Decision, Evaluation, Layer, NearMiss, Policy, PolicyKind, PolicySet, Request};
 
 /// Arguments of `ram-policy test`.
@@ -434,7 +434,7 @@ impl Report for SuiteReader<'_> {
 impl SuiteReader<'_> {
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s.to_string()),
             other => {
                 self.error(node.span, format!("{what} must be a string, not {}", other.type_name()));
                 None
@@ -459,11 +459,11 @@ impl SuiteReader<'_> {
         for (i, item) in items.into_iter().enumerate() {
             match &item.value {
                 Value::String(reference) => {
-                    let joined = self.base.join(reference);
+                    let joined = self.base.join(reference.as_str());
                     let arg = if joined.exists() {
                         joined.display().to_string()
                     } else {
-                        reference.clone()
+                        reference.to_string()
                     };
                     match load_policies(&[arg], kind) {
                         Ok(loaded) => {
