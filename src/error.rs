@@ -42,19 +42,14 @@ pub(crate) struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        let mut ascii = Vec::new();
-        let mut line_ascii = true;
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(i + 1);
-                ascii.push(line_ascii);
-                line_ascii = true;
-            } else if !b.is_ascii() {
-                line_ascii = false;
-            }
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        let mut ascii = Vec::with_capacity(text.len() / 32 + 1);
+        let mut start = 0;
+        for line in text.as_bytes().split(|&b| b == b'\n') {
+            starts.push(start);
+            ascii.push(line.is_ascii());
+            start += line.len() + 1;
         }
-        ascii.push(line_ascii);
         LineIndex { text, starts, ascii }
     }
 

@@ -568,7 +568,7 @@ impl<'a> Parser<'a> {
 mod tests {
     use super::*;
 
-    fn ok(text: &str) -> Node {
+    fn ok(text: &str) -> Node<'_> {
         let parsed = parse(text);
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
         parsed.root.unwrap()

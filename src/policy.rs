@@ -617,12 +617,14 @@ impl Lowering<'_> {
         }
     }
 
-    /// A string or a non-empty array of strings.
-    fn strings<'n>(&mut self, what: &str, node: &'n Node) -> Option<Vec<(&'n str, Span)>> {
+    /// A string or a non-empty array of strings; `element` names it in errors.
+    fn strings<'n>(&mut self, element: &str, node: &'n Node) -> Option<Vec<(&'n str, Span)>> {
+        // Messages are built only on error: this runs for every Action and Resource.
+        let what = || format!("`{element}`");
         match &node.value {
             Value::String(s) => Some(vec![(s.as_str(), node.span)]),
             Value::Array(items) if items.is_empty() => {
-                self.error(node.span, format!("{what} must not be an empty array"));
+                self.error(node.span, format!("{} must not be an empty array", what()));
                 None
             }
             Value::Array(items) => {
@@ -632,7 +634,7 @@ impl Lowering<'_> {
                     match &item.value {
                         Value::String(s) => out.push((s.as_str(), item.span)),
                         _ => {
-                            self.wrong_type(item, &format!("every entry of {what}"), "a string");
+                            self.wrong_type(item, &format!("every entry of {}", what()), "a string");
                             ok = false;
                         }
                     }
@@ -640,15 +642,14 @@ impl Lowering<'_> {
                 ok.then_some(out)
             }
             _ => {
-                self.wrong_type(node, what, "a string or an array of strings");
+                self.wrong_type(node, &what(), "a string or an array of strings");
                 None
             }
         }
     }
 
     fn patterns(&mut self, key: &Key, node: &Node) -> Option<Vec<PatternText>> {
-        let what = format!("`{}`", key.text);
-        let strings = self.strings(&what, node)?;
+        let strings = self.strings(&key.text, node)?;
         Some(
             strings
                 .into_iter()
@@ -668,7 +669,7 @@ impl Lowering<'_> {
         match &node.value {
             Value::String(s) if s == "*" => principal.any = true,
             Value::Array(_) => {
-                for (id, _) in self.strings("`Principal`", node)? {
+                for (id, _) in self.strings("Principal", node)? {
                     if id == "*" {
                         principal.any = true;
                     } else {
@@ -688,7 +689,7 @@ impl Lowering<'_> {
                             continue;
                         }
                     };
-                    let what = format!("`Principal.{}`", key.text);
+                    let what = format!("Principal.{}", key.text);
                     if let Some(strings) = self.strings(&what, value) {
                         list.extend(strings.into_iter().map(|(s, _)| Box::from(s)));
                     }
