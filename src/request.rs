@@ -211,7 +211,7 @@ fn check_well_known(folded: &str, key: &str, value: &str) -> Result<(), RequestE
 }
 
 /// RFC 3339 text of an instant, in UTC with whole seconds.
-fn format_instant(at: Instant) -> String {
+pub(crate) fn format_instant(at: Instant) -> String {
     let secs = i64::try_from(at.0.div_euclid(1_000_000_000)).unwrap_or(0);
     match time::OffsetDateTime::from_unix_timestamp(secs) {
         Ok(t) => format!(

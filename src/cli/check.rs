@@ -80,6 +80,7 @@ pub struct CheckArgs {
 }
 
 /// Everything a check needs besides the request: loaded once, used for every request.
+#[derive(Clone)]
 pub(crate) struct Setup {
     account: Option<Account>,
     /// The anonymous user's chain when there is no account file.
