@@ -236,7 +236,7 @@ struct CompiledStatement {
     /// The resource clause as written, for explanations (shared with the policy).
     resource_source: Option<ResourceClause>,
     /// Present in resource-based policies: the statement applies only to the callers it names.
-    principal: Option<Principal>,
+    principal: Option<Box<Principal>>,
     conditions: Arc<[Condition]>,
 }
 
@@ -342,7 +342,7 @@ impl CompiledPolicySet {
                     not_action,
                     resources,
                     resource_source: s.resource.clone(),
-                    principal: s.principal.clone(),
+                    principal: s.principal.clone().map(Box::new),
                     conditions: s.conditions.clone(),
                 });
             }
