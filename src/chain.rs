@@ -190,25 +190,98 @@ impl Chain {
             .map(|(_, s)| s)
     }
 
-    /// Evaluates a request through the whole chain. Never fails.
+    /// Evaluates a request through the whole chain, with every step and note. Never fails.
     pub fn evaluate(&self, request: &Request) -> Evaluation {
-        let mut run = Run {
-            steps: Vec::new(),
-            errors: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut steps = Vec::new();
+        let mut errors = Vec::new();
+        let mut notes = Vec::new();
         let caller = self.caller.as_ref();
-        match caller {
+        let (last, layer) = self.run(
+            request,
+            &mut |layer, level, set: &CompiledPolicySet| {
+                let r = set.authorize_as(request, caller);
+                errors.extend(r.errors.iter().cloned());
+                steps.push(Step {
+                    layer,
+                    level,
+                    decision: r.decision,
+                    deciding: r.deciding.clone(),
+                });
+                r
+            },
+            Some(&mut notes),
+        );
+        Evaluation {
+            decision: last.decision,
+            layer,
+            deciding: last.deciding,
+            errors,
+            steps,
+            notes: notes.into_iter().map(|n| n.text(request)).collect(),
+        }
+    }
+
+    /// The decision, the layer and the deciding statements with any condition errors, without
+    /// the steps and notes of a full explanation (batch mode's output).
+    pub fn evaluate_brief(&self, request: &Request) -> Evaluation {
+        let mut errors = Vec::new();
+        let caller = self.caller.as_ref();
+        let (last, layer) = self.run(
+            request,
+            &mut |_, _, set: &CompiledPolicySet| {
+                let mut r = set.authorize_as(request, caller);
+                errors.append(&mut r.errors);
+                r
+            },
+            None,
+        );
+        Evaluation {
+            decision: last.decision,
+            layer,
+            deciding: last.deciding,
+            errors,
+            steps: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Just the decision of the whole chain and the layer that made it: the same semantics as
+    /// [`Chain::evaluate`], but no explanation and no allocation on the common path.
+    pub fn decide(&self, request: &Request) -> (Decision, Layer) {
+        let caller = self.caller.as_ref();
+        let (decision, layer) = self.run(
+            request,
+            &mut |_, _, set: &CompiledPolicySet| set.decide_as(request, caller),
+            None,
+        );
+        (decision, layer)
+    }
+
+    /// The chain of SPEC §5, once for both ways of evaluating a layer: `eval` gives a layer's
+    /// basic outcome (a full [`Response`], or just the [`Decision`]); `notes`, when given,
+    /// collects remarks for the reader (and asks for the extra work some of them need).
+    fn run<R: LayerOutcome>(
+        &self,
+        request: &Request,
+        eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
+        mut notes: Option<&mut Vec<Note>>,
+    ) -> (R, Layer) {
+        let trace = notes.is_some();
+        let mut note = |n: Note| {
+            if let Some(notes) = notes.as_deref_mut() {
+                notes.push(n);
+            }
+        };
+        match self.caller.as_ref() {
             Some(Caller::Root { account }) => {
                 if resource_account(request.resource()).is_none_or(|a| a.is_empty() || a == &**account || a == "*") {
-                    run.notes
-                        .push("the account's root identity is allowed everything on its own resources".into());
-                    return run.finish(Decision::Allow, Layer::RootIdentity, Vec::new());
+                    note(Note::RootOwnResource);
+                    return (R::of(Decision::Allow), Layer::RootIdentity);
                 }
                 // Another account's resource: only that resource's policy can allow it.
-                return self.resource_only(request, run);
+                return self.resource_only(request, eval, &mut note);
             }
-            Some(Caller::Service { .. }) => return self.resource_only(request, run),
+            Some(Caller::Service { .. }) => return self.resource_only(request, eval, &mut note),
             _ => {}
         }
 
@@ -216,161 +289,143 @@ impl Chain {
         // every level. Every level is evaluated, so a Deny above a level without an Allow is
         // still reported as the explicit deny it is.
         let mut missing_allow: Option<usize> = None;
-        let mut denies = Vec::new();
+        let mut denied: Option<R> = None;
         for (level, set) in self.control_levels.iter().enumerate() {
-            let r = run.layer(Layer::ControlPolicy, Some(level), set.authorize(request));
-            match r.decision {
-                Decision::ExplicitDeny => denies.extend(r.deciding),
+            let r = eval(Layer::ControlPolicy, Some(level), set);
+            match r.decision() {
+                Decision::ExplicitDeny => denied = Some(R::merge(denied, r)),
                 Decision::ImplicitDeny => {
                     missing_allow.get_or_insert(level);
                 }
                 Decision::Allow => {}
             }
         }
-        if !denies.is_empty() {
-            return run.finish(Decision::ExplicitDeny, Layer::ControlPolicy, denies);
+        if let Some(denied) = denied {
+            return (denied, Layer::ControlPolicy);
         }
         if let Some(level) = missing_allow {
-            run.notes.push(format!(
-                "no control policy at level {level} allows the request; every level from the member account up to the Root folder must allow it"
-            ));
-            return run.finish(Decision::ImplicitDeny, Layer::ControlPolicy, Vec::new());
+            note(Note::ControlLevelWithoutAllow(level));
+            return (R::of(Decision::ImplicitDeny), Layer::ControlPolicy);
         }
 
         // 2. Session policy.
         if let Some(session) = &self.session {
-            let r = run.layer(Layer::SessionPolicy, None, session.authorize(request));
-            if r.decision != Decision::Allow {
-                return run.finish(r.decision, Layer::SessionPolicy, r.deciding);
+            let r = eval(Layer::SessionPolicy, None, session);
+            if r.decision() != Decision::Allow {
+                return (r, Layer::SessionPolicy);
             }
         }
 
         // 3. Identity policies (Decision A): account scope first, then resource-group scope.
-        let account = run.layer(
-            Layer::AccountLevelIdentityBasedPolicy,
-            None,
-            self.account_scope.authorize(request),
-        );
+        let account = eval(Layer::AccountLevelIdentityBasedPolicy, None, &self.account_scope);
         let rg_set = self.resource_group_set(request);
-        let (decision_a, layer_a) = if account.decision != Decision::ImplicitDeny {
-            if let Some(set) = rg_set {
-                let unreached = set.authorize(request);
-                if unreached.decision == Decision::ExplicitDeny {
-                    run.notes.push(format!(
-                        "a Deny in a policy attached at the scope of resource group `{}` was not reached: account-scope policies decided first (documented order)",
-                        request.resource_group().unwrap_or_default()
-                    ));
+        let (decision_a, layer_a) = if account.decision() != Decision::ImplicitDeny {
+            // Only an explanation looks past the decision, to say what it did not reach.
+            if let (Some(set), true) = (rg_set, trace) {
+                if set.decide_as(request, self.caller.as_ref()) == Decision::ExplicitDeny {
+                    note(Note::ResourceGroupDenyNotReached);
                 }
             }
             (account, Layer::AccountLevelIdentityBasedPolicy)
         } else if let Some(set) = rg_set {
-            let r = run.layer(
-                Layer::ResourceGroupLevelIdentityBasedPolicy,
-                None,
-                set.authorize(request),
-            );
+            let r = eval(Layer::ResourceGroupLevelIdentityBasedPolicy, None, set);
             (r, Layer::ResourceGroupLevelIdentityBasedPolicy)
         } else {
             (account, Layer::AccountLevelIdentityBasedPolicy)
         };
 
         // 4. Resource policy (Decision B).
-        let (decision_b, layer_b) = self.resource_decision(request, &mut run);
+        let (decision_b, layer_b) = self.resource_decision(request, eval);
 
         // 5. Combine.
-        if decision_a.decision == Decision::ExplicitDeny {
-            return run.finish(Decision::ExplicitDeny, layer_a, decision_a.deciding);
+        if decision_a.decision() == Decision::ExplicitDeny {
+            return (decision_a, layer_a);
         }
-        if let Some(b) = &decision_b {
-            if b.decision == Decision::ExplicitDeny {
-                return run.finish(Decision::ExplicitDeny, layer_b, b.deciding.clone());
+        let b_decision = decision_b.as_ref().map(LayerOutcome::decision);
+        if b_decision == Some(Decision::ExplicitDeny) {
+            if let Some(b) = decision_b {
+                return (b, layer_b);
             }
         }
-        let b_allows = decision_b.as_ref().is_some_and(|b| b.decision == Decision::Allow);
-        if is_assume_role(request) && layer_b != Layer::TrustPolicy {
-            run.notes.push(format!(
-                "the trust policy of `{}` is not known here, so only the caller's side of sts:AssumeRole was checked",
-                request.resource()
-            ));
-        }
-        if is_assume_role(request) && layer_b == Layer::TrustPolicy {
+        let assume_role = is_assume_role(request);
+        if assume_role && layer_b == Layer::TrustPolicy {
             // Both the caller's identity policies and the role's trust policy must allow it.
-            return match (decision_a.decision == Decision::Allow, b_allows) {
-                (true, true) => {
-                    let mut deciding = decision_a.deciding;
-                    deciding.extend(decision_b.map(|b| b.deciding).unwrap_or_default());
-                    run.finish(Decision::Allow, layer_a, deciding)
-                }
+            return match (
+                decision_a.decision() == Decision::Allow,
+                b_decision == Some(Decision::Allow),
+            ) {
+                (true, true) => (
+                    R::merge(Some(decision_a), decision_b.unwrap_or_else(|| R::of(Decision::Allow))),
+                    layer_a,
+                ),
                 (false, _) => {
-                    run.notes.push("sts:AssumeRole needs an Allow in the caller's identity policies and in the role's trust policy".into());
-                    run.finish(Decision::ImplicitDeny, layer_a, Vec::new())
+                    note(Note::AssumeRoleNeedsBoth);
+                    (R::of(Decision::ImplicitDeny), layer_a)
                 }
                 (true, false) => {
-                    run.notes
-                        .push("the role's trust policy does not allow this caller to assume the role".into());
-                    run.finish(Decision::ImplicitDeny, Layer::TrustPolicy, Vec::new())
+                    note(Note::TrustPolicyRefuses);
+                    (R::of(Decision::ImplicitDeny), Layer::TrustPolicy)
                 }
             };
         }
-        if decision_a.decision == Decision::Allow {
-            return run.finish(Decision::Allow, layer_a, decision_a.deciding);
+        if assume_role {
+            note(Note::TrustPolicyUnknown);
         }
-        if let Some(b) = decision_b.filter(|b| b.decision == Decision::Allow) {
-            return run.finish(Decision::Allow, layer_b, b.deciding);
+        if decision_a.decision() == Decision::Allow {
+            return (decision_a, layer_a);
         }
-        run.finish(Decision::ImplicitDeny, layer_a, Vec::new())
+        if let Some(b) = decision_b.filter(|b| b.decision() == Decision::Allow) {
+            return (b, layer_b);
+        }
+        (R::of(Decision::ImplicitDeny), layer_a)
     }
 
     /// Decision B alone: for a service principal, and for root on another account's resource.
-    fn resource_only(&self, request: &Request, mut run: Run) -> Evaluation {
-        let (decision, layer) = self.resource_decision(request, &mut run);
+    fn resource_only<R: LayerOutcome>(
+        &self,
+        request: &Request,
+        eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
+        note: &mut dyn FnMut(Note),
+    ) -> (R, Layer) {
+        let (decision, layer) = self.resource_decision(request, eval);
         match decision {
-            Some(r) => run.finish(r.decision, layer, r.deciding),
+            Some(r) => (r, layer),
             None => {
-                run.notes.push(
-                    "no resource-based policy governs this resource, and only one could allow this caller".into(),
-                );
-                run.finish(Decision::ImplicitDeny, layer, Vec::new())
+                note(Note::NoResourcePolicy);
+                (R::of(Decision::ImplicitDeny), layer)
             }
         }
     }
 
     /// The basic decision of the resource-based policies that govern the request's resource
     /// (`None` when there are none), and the layer name to report.
-    fn resource_decision(&self, request: &Request, run: &mut Run) -> (Option<Response>, Layer) {
+    fn resource_decision<R: LayerOutcome>(
+        &self,
+        request: &Request,
+        eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
+    ) -> (Option<R>, Layer) {
         let (sets, is_role) = self.resources.for_resource(request.resource());
         let layer = if is_role {
             Layer::TrustPolicy
         } else {
             Layer::ResourcePolicy
         };
-        if sets.is_empty() {
-            return (None, layer);
-        }
-        let mut combined = Response {
-            decision: Decision::ImplicitDeny,
-            deciding: Vec::new(),
-            errors: Vec::new(),
-        };
-        let mut allows = Vec::new();
-        let mut denies = Vec::new();
+        let mut denied: Option<R> = None;
+        let mut allowed: Option<R> = None;
+        let mut any = false;
         for set in sets {
-            let r = set.authorize_as(request, self.caller.as_ref());
-            combined.errors.extend(r.errors);
-            match r.decision {
-                Decision::ExplicitDeny => denies.extend(r.deciding),
-                Decision::Allow => allows.extend(r.deciding),
+            any = true;
+            let r = eval(layer, None, set);
+            match r.decision() {
+                Decision::ExplicitDeny => denied = Some(R::merge(denied, r)),
+                Decision::Allow => allowed = Some(R::merge(allowed, r)),
                 Decision::ImplicitDeny => {}
             }
         }
-        if !denies.is_empty() {
-            combined.decision = Decision::ExplicitDeny;
-            combined.deciding = denies;
-        } else if !allows.is_empty() {
-            combined.decision = Decision::Allow;
-            combined.deciding = allows;
-        }
-        (Some(run.layer(layer, None, combined)), layer)
+        let combined = denied
+            .or(allowed)
+            .or_else(|| any.then(|| R::of(Decision::ImplicitDeny)));
+        (combined, layer)
     }
 
     /// For a denied request: the `Allow` statements of the layer that denied which came
@@ -417,33 +472,85 @@ impl Chain {
     }
 }
 
-struct Run {
-    steps: Vec<Step>,
-    errors: Vec<ConditionError>,
-    notes: Vec<String>,
+/// What the chain needs from a layer's basic evaluation: its decision, and a way to put the
+/// deciding statements of several evaluations together.
+trait LayerOutcome: Sized {
+    fn decision(&self) -> Decision;
+    /// An outcome with no deciding statements.
+    fn of(decision: Decision) -> Self;
+    /// `next`'s decision, with the deciding statements of both.
+    fn merge(previous: Option<Self>, next: Self) -> Self;
 }
 
-impl Run {
-    /// Records a layer's basic decision and returns it.
-    fn layer(&mut self, layer: Layer, level: Option<usize>, response: Response) -> Response {
-        self.errors.extend(response.errors.iter().cloned());
-        self.steps.push(Step {
-            layer,
-            level,
-            decision: response.decision,
-            deciding: response.deciding.clone(),
-        });
-        response
+impl LayerOutcome for Decision {
+    fn decision(&self) -> Decision {
+        *self
     }
 
-    fn finish(self, decision: Decision, layer: Layer, deciding: Vec<StatementRef>) -> Evaluation {
-        Evaluation {
+    fn of(decision: Decision) -> Self {
+        decision
+    }
+
+    fn merge(_: Option<Self>, next: Self) -> Self {
+        next
+    }
+}
+
+impl LayerOutcome for Response {
+    fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    fn of(decision: Decision) -> Self {
+        Response {
             decision,
-            layer,
-            deciding,
-            errors: self.errors,
-            steps: self.steps,
-            notes: self.notes,
+            deciding: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn merge(previous: Option<Self>, mut next: Self) -> Self {
+        if let Some(mut previous) = previous {
+            previous.deciding.append(&mut next.deciding);
+            next.deciding = previous.deciding;
+        }
+        next
+    }
+}
+
+/// Remarks for the reader of an evaluation, worded when the evaluation is finished.
+enum Note {
+    RootOwnResource,
+    ControlLevelWithoutAllow(usize),
+    ResourceGroupDenyNotReached,
+    AssumeRoleNeedsBoth,
+    TrustPolicyRefuses,
+    TrustPolicyUnknown,
+    NoResourcePolicy,
+}
+
+impl Note {
+    fn text(&self, request: &Request) -> String {
+        match self {
+            Note::RootOwnResource => "the account's root identity is allowed everything on its own resources".into(),
+            Note::ControlLevelWithoutAllow(level) => format!(
+                "no control policy at level {level} allows the request; every level from the member account up to the Root folder must allow it"
+            ),
+            Note::ResourceGroupDenyNotReached => format!(
+                "a Deny in a policy attached at the scope of resource group `{}` was not reached: account-scope policies decided first (documented order)",
+                request.resource_group().unwrap_or_default()
+            ),
+            Note::AssumeRoleNeedsBoth => {
+                "sts:AssumeRole needs an Allow in the caller's identity policies and in the role's trust policy".into()
+            }
+            Note::TrustPolicyRefuses => "the role's trust policy does not allow this caller to assume the role".into(),
+            Note::TrustPolicyUnknown => format!(
+                "the trust policy of `{}` is not known here, so only the caller's side of sts:AssumeRole was checked",
+                request.resource()
+            ),
+            Note::NoResourcePolicy => {
+                "no resource-based policy governs this resource, and only one could allow this caller".into()
+            }
         }
     }
 }

@@ -269,7 +269,7 @@ fn decide(setup: &mut Setup, line: &[u8], number: usize, now: &str, out: &mut Ve
         .context_default("acs:CurrentTime", now)
         .build()
         .map_err(|e| e.to_string())?;
-    let evaluation = chain.evaluate(&request);
+    let evaluation = chain.evaluate_brief(&request);
     let decided = Decided {
         line: number,
         decision: evaluation.decision,

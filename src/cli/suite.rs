@@ -277,6 +277,18 @@ fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>
     }
     let request = with_principal(builder, caller).build().map_err(|e| e.to_string())?;
     let evaluation = chain.evaluate(&request);
+    // The fast paths must agree with the explanation: every suite checks them too.
+    let fast = chain.decide(&request);
+    let brief = chain.evaluate_brief(&request);
+    if fast != (evaluation.decision, evaluation.layer)
+        || brief.decision != evaluation.decision
+        || brief.deciding != evaluation.deciding
+    {
+        return Err(format!(
+            "internal error: the fast path decided {:?} and the brief one {} where the full evaluation decided {} at {}",
+            fast, brief.decision, evaluation.decision, evaluation.layer
+        ));
+    }
     // Only a failing case needs to say why; computing it for every case is cheap enough here.
     let near = if evaluation.decision != case.expect {
         chain.near_misses(&request, &evaluation, 2)
