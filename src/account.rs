@@ -380,7 +380,7 @@ impl<'a> Reader<'a> {
             });
         self.error_help(
             key.span,
-            format!("unknown key `{}` in {place}", key.text.escape_debug()),
+            format!("unknown key `{}` in {place}", crate::error::visible(&key.text)),
             help,
         );
     }

@@ -200,7 +200,7 @@ impl<'a> Parser<'a> {
             Some(found) => problem(
                 start,
                 end,
-                format!("unexpected `{}`, expected {expected}", found.escape_debug()),
+                format!("unexpected `{}`, expected {expected}", crate::error::visible(&found)),
             ),
         }
     }
@@ -341,7 +341,7 @@ impl<'a> Parser<'a> {
             if duplicate {
                 self.problems.push(JsonProblem {
                     span: key.span,
-                    message: format!("duplicate key `{}`", key.text.escape_debug()),
+                    message: format!("duplicate key `{}`", crate::error::visible(&key.text)),
                     help: Some("JSON readers disagree on which of two equal keys wins; write each key once".into()),
                 });
             } else {

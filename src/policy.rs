@@ -371,7 +371,7 @@ impl Lowering<'_> {
         });
         self.error_help(
             key.span,
-            format!("unknown element `{}` in {place}", key.text.escape_debug()),
+            format!("unknown element `{}` in {place}", crate::error::visible(&key.text)),
             help,
         );
         guess
@@ -402,7 +402,7 @@ impl Lowering<'_> {
                         Value::String(v) if v == "1" => {}
                         Value::String(v) => self.error_help(
                             node.span,
-                            format!("unsupported `Version` `{}`", v.escape_debug()),
+                            format!("unsupported `Version` `{}`", crate::error::visible(&v)),
                             Some("the only policy version is \"1\"".into()),
                         ),
                         Value::Number(n) if n == "1" => self.error_help(
@@ -605,7 +605,7 @@ impl Lowering<'_> {
                     .unwrap_or_else(|| "`Effect` is `Allow` or `Deny` (case-sensitive)".into());
                 self.error_help(
                     node.span,
-                    format!("invalid `Effect` `{}`", s.escape_debug()),
+                    format!("invalid `Effect` `{}`", crate::error::visible(&s)),
                     Some(help),
                 );
                 None
@@ -650,15 +650,28 @@ impl Lowering<'_> {
 
     fn patterns(&mut self, key: &Key, node: &Node) -> Option<Vec<PatternText>> {
         let strings = self.strings(&key.text, node)?;
-        Some(
+        let mut ok = true;
+        for (text, span) in &strings {
+            // Control characters are never part of an action or an ARN; written as JSON
+            // escapes they would make a pattern that silently never matches.
+            if let Some(c) = text.chars().find(|c| c.is_control()) {
+                self.error_help(
+                    *span,
+                    format!("`{}` holds the control character U+{:04X}", key.text, u32::from(c)),
+                    Some("actions and resources are printable text; remove it".into()),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| {
             strings
                 .into_iter()
                 .map(|(text, span)| PatternText {
                     text: text.into(),
                     location: self.locate(span),
                 })
-                .collect(),
-        )
+                .collect()
+        })
     }
 
     fn principal(&mut self, node: &Node) -> Option<Principal> {
@@ -727,7 +740,7 @@ impl Lowering<'_> {
                 );
                 self.error_help(
                     op_key.span,
-                    format!("unknown condition operator `{}`", op_key.text.escape_debug()),
+                    format!("unknown condition operator `{}`", crate::error::visible(&op_key.text)),
                     Some(help),
                 );
                 continue;
@@ -756,7 +769,7 @@ impl Lowering<'_> {
                         key.span,
                         format!(
                             "duplicate condition key `{}` under `{}`",
-                            key.text.escape_debug(),
+                            crate::error::visible(&key.text),
                             op_key.text
                         ),
                         Some(format!(
@@ -824,7 +837,7 @@ impl Lowering<'_> {
                 span,
                 format!(
                     "`{}` is not a valid value for `{}`",
-                    text.escape_debug(),
+                    crate::error::visible(&text),
                     operator.operator
                 ),
                 Some(format!("expected {}", family.expected())),

@@ -1,0 +1,208 @@
+//! Hostile input: every document and request here gets a clear error or a correct decision,
+//! promptly and within bounded memory — never a panic, a hang, or an error turned into Allow.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::time::{Duration, Instant};
+
+use ram_policy::{Decision, Policy, PolicyKind, PolicySet, Request, MAX_DOCUMENT_BYTES};
+
+/// Generous: these run in debug builds on a loaded 2-core machine. The point is "promptly",
+/// not a benchmark: a quadratic or exponential path would take minutes.
+const PROMPTLY: Duration = Duration::from_secs(5);
+
+fn read(bytes: &[u8]) -> Result<Policy, ram_policy::PolicyErrors> {
+    let start = Instant::now();
+    let result = Policy::from_bytes("hostile", "hostile.json", PolicyKind::Identity, bytes);
+    assert!(start.elapsed() < PROMPTLY, "reading took {:?}", start.elapsed());
+    result
+}
+
+fn first_error(bytes: &[u8]) -> String {
+    let e = read(bytes).unwrap_err();
+    let first = &e.errors[0];
+    assert!(first.location.line >= 1 && first.location.column >= 1);
+    format!("{} {}", first.message, first.help.clone().unwrap_or_default())
+}
+
+fn allow_all(extra: &str) -> String {
+    format!(r#"{{"Version": "1", "Statement": [{{"Effect": "Allow", "Action": "*", "Resource": "*"{extra}}}]}}"#)
+}
+
+fn decide(policy: &Policy, request: &Request) -> Decision {
+    let set: PolicySet = [policy.clone()].into_iter().collect();
+    let compiled = set.compile();
+    let full = compiled.authorize(request).decision;
+    assert_eq!(compiled.decide(request), full);
+    full
+}
+
+#[test]
+fn document_of_one_mebibyte_and_one_byte() {
+    let mut doc = allow_all("").into_bytes();
+    doc.resize(MAX_DOCUMENT_BYTES + 1, b' ');
+    assert!(first_error(&doc).contains("larger than the limit of 1 MiB"));
+    // Exactly 1 MiB is still read.
+    doc.truncate(MAX_DOCUMENT_BYTES);
+    assert!(read(&doc).is_ok());
+}
+
+#[test]
+fn hundred_thousand_nested_arrays() {
+    let doc = "[".repeat(100_000) + &"]".repeat(100_000);
+    assert!(first_error(doc.as_bytes()).contains("deeper than 64"));
+    let inside = format!(
+        r#"{{"Version": "1", "Statement": [{{"Effect": "Allow", "Action": {}"*"{}, "Resource": "*"}}]}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(first_error(inside.as_bytes()).contains("deeper than 64"));
+}
+
+#[test]
+fn ten_thousand_and_one_statements() {
+    let statement = r#"{"Effect": "Allow", "Action": "ecs:Describe*", "Resource": "*"}"#;
+    let doc = |n: usize| format!(r#"{{"Version": "1", "Statement": [{}]}}"#, vec![statement; n].join(","));
+    assert!(first_error(doc(10_001).as_bytes()).contains("more than the limit of 10000"));
+    assert_eq!(read(doc(10_000).as_bytes()).unwrap().statements().len(), 10_000);
+}
+
+#[test]
+fn million_character_strings() {
+    let long = "a".repeat(1_000_000);
+    // As a resource pattern: read, and matched in linear time.
+    let policy = read(
+        allow_all("")
+            .replace(r#""Resource": "*""#, &format!(r#""Resource": "{long}*""#))
+            .as_bytes(),
+    )
+    .unwrap();
+    let request = Request::builder("ecs:DescribeInstances")
+        .resource(long.clone() + "b")
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    assert_eq!(decide(&policy, &request), Decision::Allow);
+    assert!(start.elapsed() < PROMPTLY);
+    // As an unknown element name: one error, with a shortened name in the message.
+    let doc = format!(r#"{{"Version": "1", "{long}": 1, "Statement": []}}"#);
+    let e = read(doc.as_bytes()).unwrap_err();
+    assert!(
+        e.errors.iter().all(|e| e.message.len() < 1_000),
+        "messages quote long input shortened"
+    );
+}
+
+#[test]
+fn invalid_utf8_and_byte_order_mark() {
+    let mut doc = allow_all("").into_bytes();
+    doc[40] = 0xFF;
+    assert!(first_error(&doc).contains("not valid UTF-8"));
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(allow_all("").as_bytes());
+    assert!(read(&bom).is_ok());
+    // A byte-order mark anywhere else is not whitespace.
+    let mut late = allow_all("").into_bytes();
+    late.splice(1..1, *b"\xEF\xBB\xBF");
+    assert!(read(&late).is_err());
+}
+
+#[test]
+fn nan_infinity_and_huge_numbers() {
+    for value in ["NaN", "Infinity", "-Infinity", "+1", "0x10", "1.", ".5"] {
+        let doc = allow_all(&format!(r#", "Condition": {{"NumericLessThan": {{"my:n": {value}}}}}"#));
+        assert!(read(doc.as_bytes()).is_err(), "{value}");
+    }
+    // 1e400 is a valid JSON number but no RAM decimal (no exponent): an error at the value.
+    let doc = allow_all(r#", "Condition": {"NumericLessThan": {"my:n": 1e400}}"#);
+    assert!(first_error(doc.as_bytes()).contains("`1e400` is not a valid value for `NumericLessThan`"));
+    // A thousand digits compare exactly.
+    let big = "9".repeat(1_000);
+    let policy =
+        read(allow_all(&format!(r#", "Condition": {{"NumericLessThan": {{"my:n": "{big}"}}}}"#)).as_bytes()).unwrap();
+    let below = format!("{}8", "9".repeat(999));
+    let r = |v: &str| Request::builder("ecs:Describe").context("my:n", v).build().unwrap();
+    assert_eq!(decide(&policy, &r(&below)), Decision::Allow);
+    assert_eq!(decide(&policy, &r(&big)), Decision::ImplicitDeny);
+    assert_eq!(decide(&policy, &r(&format!("{big}.000"))), Decision::ImplicitDeny);
+}
+
+#[test]
+fn duplicate_keys_in_conditions_are_errors() {
+    for condition in [
+        r#"{"StringEquals": {"a:b": "x", "a:b": "y"}}"#,
+        r#"{"StringEquals": {"a:b": "x"}, "StringEquals": {"a:c": "y"}}"#,
+        r#"{"StringEquals": {"a:b": "x", "A:B": "y"}}"#,
+    ] {
+        let doc = allow_all(&format!(r#", "Condition": {condition}"#));
+        assert!(first_error(doc.as_bytes()).contains("duplicate"), "{condition}");
+    }
+}
+
+#[test]
+fn look_alikes_and_control_characters_in_actions() {
+    // A full-width `ｅ` is not `e`: the statement never matches an ECS action, in either
+    // effect, and the Deny of a real action still applies.
+    let doc = r#"{"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": "ｅcs:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ｅcs:Delete*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ecs:DeleteInstance", "Resource": "*"}]}"#;
+    let policy = read(doc.as_bytes()).unwrap();
+    let r = |a: &str| Request::builder(a).build().unwrap();
+    assert_eq!(decide(&policy, &r("ecs:StartInstance")), Decision::ImplicitDeny);
+    assert_eq!(decide(&policy, &r("ecs:DeleteInstance")), Decision::ExplicitDeny);
+    assert_eq!(decide(&policy, &r("ｅcs:StartInstance")), Decision::Allow);
+    // Control characters, even escaped, are refused in actions and resources.
+    for bad in [r#""ecs:\u0000*""#, r#""ecs:Start\tInstance""#, r#""\u001becs:*""#] {
+        let doc = allow_all("").replace(r#""Action": "*""#, &format!(r#""Action": {bad}"#));
+        assert!(first_error(doc.as_bytes()).contains("control character"), "{bad}");
+    }
+    let doc = allow_all("").replace(r#""Resource": "*""#, r#""Resource": "acs:oss:*:*:b/\u0000""#);
+    assert!(first_error(doc.as_bytes()).contains("control character"));
+}
+
+#[test]
+fn resources_and_actions_with_nul_bytes_are_refused_in_requests() {
+    for (action, resource) in [
+        ("ecs:Start\0", "*"),
+        ("ecs:Start", "acs:ecs:*:*:instance/\0"),
+        ("ecs:Start", "\u{7}"),
+    ] {
+        assert!(Request::builder(action).resource(resource).build().is_err());
+    }
+}
+
+#[test]
+fn a_million_context_values() {
+    let policy = read(
+        allow_all(r#", "Condition": {"StringEquals": {"my:k": "needle"}, "IpAddress": {"my:ip": "10.0.0.0/8"}}"#)
+            .replace(r#""Effect": "Allow""#, r#""Effect": "Deny""#)
+            .as_bytes(),
+    )
+    .unwrap();
+    let start = Instant::now();
+    let mut b = Request::builder("ecs:Start");
+    for i in 0..1_000_000 {
+        b = b.context("my:k", format!("v{i}"));
+    }
+    b = b.context("my:k", "needle").context("my:ip", "10.1.2.3");
+    let request = b.build().unwrap();
+    assert_eq!(decide(&policy, &request), Decision::ExplicitDeny);
+    // A million values that do not parse as IP addresses under IpAddress: undecidable, so a
+    // Deny still applies (fail closed) — it is never skipped.
+    let mut b = Request::builder("ecs:Start").context("my:k", "needle");
+    for i in 0..1_000_000 {
+        b = b.context("my:ip", format!("host-{i}"));
+    }
+    let request = b.build().unwrap();
+    let set: PolicySet = [policy].into_iter().collect();
+    let response = set.compile().authorize(&request);
+    assert_eq!(response.decision, Decision::ExplicitDeny);
+    assert_eq!(response.errors.len(), 1);
+    assert!(start.elapsed() < PROMPTLY * 4, "{:?}", start.elapsed());
+}
