@@ -200,7 +200,7 @@ impl<'a> Parser<'a> {
             Some(found) => problem(
                 start,
                 end,
-                format!("unexpected `{}`, expected {expected}", crate::error::visible(&found)),
+                format!("unexpected `{}`, expected {expected}", crate::error::visible(found)),
             ),
         }
     }

@@ -402,7 +402,7 @@ impl Lowering<'_> {
                         Value::String(v) if v == "1" => {}
                         Value::String(v) => self.error_help(
                             node.span,
-                            format!("unsupported `Version` `{}`", crate::error::visible(&v)),
+                            format!("unsupported `Version` `{}`", crate::error::visible(v)),
                             Some("the only policy version is \"1\"".into()),
                         ),
                         Value::Number(n) if n == "1" => self.error_help(
@@ -605,7 +605,7 @@ impl Lowering<'_> {
                     .unwrap_or_else(|| "`Effect` is `Allow` or `Deny` (case-sensitive)".into());
                 self.error_help(
                     node.span,
-                    format!("invalid `Effect` `{}`", crate::error::visible(&s)),
+                    format!("invalid `Effect` `{}`", crate::error::visible(s)),
                     Some(help),
                 );
                 None
@@ -837,7 +837,7 @@ impl Lowering<'_> {
                 span,
                 format!(
                     "`{}` is not a valid value for `{}`",
-                    crate::error::visible(&text),
+                    crate::error::visible(text),
                     operator.operator
                 ),
                 Some(format!("expected {}", family.expected())),
