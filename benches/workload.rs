@@ -429,3 +429,86 @@ pub fn max_size_policy() -> PolicySpec {
         i += 1;
     }
 }
+
+/// Requests aimed at `w`'s statements, so that a large set's requests end in every decision
+/// (`large`'s own requests mostly end in ImplicitDeny). Each takes one statement (every fourth a
+/// Deny), fills the wildcards of its first action and first resource pattern with concrete text
+/// and gives the context the values its conditions ask for. The decision is the engines' to
+/// find: another statement may still deny, or a Deny may not apply.
+pub fn aimed_requests(w: &Workload, count: usize, seed: u64) -> Vec<RequestSpec> {
+    let statements: Vec<&StatementSpec> = w.policies.iter().flat_map(|p| &p.statements).collect();
+    let denies: Vec<&StatementSpec> = statements.iter().copied().filter(|s| !s.allow).collect();
+    let mut rng = Rng::new(seed);
+    let mut requests = Vec::with_capacity(count);
+    for j in 0..count {
+        let s = if j % 4 == 0 && !denies.is_empty() {
+            denies[rng.below(denies.len())]
+        } else {
+            statements[rng.below(statements.len())]
+        };
+        let svc = format!("svc{:02}", rng.below(100));
+        let noun = NOUNS[rng.below(NOUNS.len())];
+        let mut action = String::new();
+        let pattern = &s.actions[0];
+        for (i, c) in pattern.chars().enumerate() {
+            match c {
+                '*' if i == 0 && pattern[1..].starts_with(':') => action.push_str(&svc),
+                '*' => action.push_str(&format!("{noun}{}", rng.below(20))),
+                '?' => action.push('x'),
+                c => action.push(c),
+            }
+        }
+        let service = action.split(':').next().unwrap_or_default().to_owned();
+        let region = ["cn-hangzhou", "cn-shanghai", "cn-beijing"][rng.below(3)];
+        let relative = format!("{}/r-{}", noun.to_ascii_lowercase(), rng.below(50));
+        let resource = if s.resources[0] == "*" {
+            format!("acs:{service}:{region}:123456789012:{relative}")
+        } else {
+            let segments: Vec<String> = s.resources[0]
+                .splitn(5, ':')
+                .enumerate()
+                .map(|(i, segment)| match (i, segment) {
+                    (2, "*") => region.to_owned(),
+                    (3, "*") => "123456789012".to_owned(),
+                    (4, "*") => relative.clone(),
+                    (_, segment) => segment.replace('*', &format!("r-{}", rng.below(50))).replace('?', "x"),
+                })
+                .collect();
+            segments.join(":")
+        };
+        let mut context = vec![
+            (
+                "acs:SourceIp".to_owned(),
+                ["10.1.2.3", "203.0.113.9"][rng.below(2)].to_owned(),
+            ),
+            ("acs:MFAPresent".to_owned(), ["true", "false"][rng.below(2)].to_owned()),
+            ("acs:CurrentTime".to_owned(), "2026-11-28T02:00:00Z".to_owned()),
+            (
+                "acs:ResourceTag/team".to_owned(),
+                ["blue", "green", "red"][rng.below(3)].to_owned(),
+            ),
+            (
+                "acs:ResourceTag/env".to_owned(),
+                ["prod", "test"][rng.below(2)].to_owned(),
+            ),
+        ];
+        for c in &s.conditions {
+            let value = match c.op {
+                "StringEquals" | "Bool" => c.values[0].clone(),
+                "StringLike" => c.values[0].replace('*', "").replace('?', "x"),
+                "IpAddress" => c.values[0].split('/').next().unwrap_or_default().to_owned(),
+                _ => continue,
+            };
+            match context.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&c.key)) {
+                Some(entry) => entry.1 = value,
+                None => context.push((c.key.clone(), value)),
+            }
+        }
+        requests.push(RequestSpec {
+            action,
+            resource,
+            context,
+        });
+    }
+    requests
+}

@@ -53,6 +53,7 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts, ascii }
     }
 
+    #[cfg(feature = "cli")]
     pub(crate) fn text(&self) -> &'a str {
         self.text
     }

@@ -79,6 +79,7 @@ impl Node<'_> {
     }
 }
 
+#[cfg(feature = "cli")]
 /// Reads a request context: an object of condition keys, each a string, number or boolean or an
 /// array of them. The pairs come in document order, one per value; an error names the node.
 pub fn context_pairs(node: &Node) -> Result<Vec<(String, String)>, (Span, String)> {
