@@ -15,6 +15,8 @@ pub struct Request {
     action_folded: Box<str>,
     /// Byte length of the service code in `action_folded` (the position of the first `:`).
     service_len: usize,
+    /// Whether the name part (after the first `:`) holds another `:`.
+    name_has_colon: bool,
     resource: Box<str>,
     resource_group: Option<Box<str>>,
     context: Context,
@@ -49,6 +51,11 @@ impl Request {
     /// The action name, folded: the text after the first `:` of the action.
     pub fn name_folded(&self) -> &str {
         self.action_folded.get(self.service_len + 1..).unwrap_or_default()
+    }
+
+    /// Whether the action's name part holds a `:` (as in `svc:a:b`).
+    pub fn name_has_colon(&self) -> bool {
+        self.name_has_colon
     }
 
     /// The resource: an ARN, or `*` for an action without resource-level permission.
@@ -145,10 +152,12 @@ impl RequestBuilder {
         let action_folded: Box<str> = fold_case(&self.action).into();
         // INVARIANT: check_action accepted it, so it has a `:`.
         let service_len = action_folded.find(':').unwrap_or(action_folded.len());
+        let name_has_colon = action_folded.get(service_len + 1..).is_some_and(|n| n.contains(':'));
         Ok(Request {
             action: self.action.into(),
             action_folded,
             service_len,
+            name_has_colon,
             resource: self.resource.into(),
             resource_group: self.resource_group.map(Into::into),
             context: Context { entries },

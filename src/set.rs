@@ -177,7 +177,13 @@ struct Inner {
     statements: Vec<CompiledStatement>,
     /// Statements whose action patterns name their service literally, by folded service code.
     services: FxHashMap<Box<str>, ServiceIndex>,
-    /// Statements that may match any service (`*`, `*:Describe*`, `NotAction`, …).
+    /// Patterns `*:NAME` of any service whose name part has no `:` (`*:Describe*`), indexed by
+    /// that name part like a service's own patterns.
+    any_service: ServiceIndex,
+    /// Every statement of `any_service`: what a request whose name holds a `:` must visit,
+    /// since there the leading `*` may take more than the service code.
+    any_service_all: Bucket,
+    /// Every other statement that may match any service (`*`, `ecs*:Get*`, `NotAction`).
     global: Bucket,
     policy_count: usize,
 }
@@ -207,6 +213,10 @@ struct Bucket {
 }
 
 impl Bucket {
+    fn is_empty(&self) -> bool {
+        self.denies.is_empty() && self.allows.is_empty()
+    }
+
     fn push(&mut self, id: u32, effect: Effect) {
         let list = match effect {
             Effect::Deny => &mut self.denies,
@@ -240,29 +250,64 @@ struct CompiledStatement {
     conditions: Arc<[Condition]>,
 }
 
-/// Files one folded action pattern of statement `id` under the bucket that a request's action
-/// must look in to find it.
-fn index_action(
-    services: &mut FxHashMap<Box<str>, ServiceIndex>,
-    global: &mut Bucket,
-    pattern: &str,
-    id: u32,
-    effect: Effect,
-) {
-    let Some((service, name)) = pattern.split_once(':').filter(|(svc, _)| !svc.contains(['*', '?'])) else {
-        global.push(id, effect);
-        return;
-    };
-    let index = services.entry(service.into()).or_default();
-    let literal = name
-        .find(['*', '?'])
-        .map_or(name, |end| name.get(..end).unwrap_or_default());
-    if literal.len() == name.len() {
-        index.exact.entry(name.into()).or_default().push(id, effect);
-    } else if let Some(key) = prefix_key(literal) {
-        index.prefix.entry(key).or_default().push(id, effect);
-    } else {
-        index.other.push(id, effect);
+/// Where the index files action patterns.
+struct Indexer {
+    services: FxHashMap<Box<str>, ServiceIndex>,
+    any_service: ServiceIndex,
+    any_service_all: Bucket,
+    global: Bucket,
+}
+
+impl Indexer {
+    /// Files one folded action pattern of statement `id` under the bucket that a request's
+    /// action must look in to find it.
+    fn add(&mut self, pattern: &str, id: u32, effect: Effect) {
+        let Some((service, name)) = pattern.split_once(':') else {
+            self.global.push(id, effect);
+            return;
+        };
+        if !service.contains(['*', '?']) {
+            let index = self.services.entry(service.into()).or_default();
+            index.add(name, id, effect);
+        } else if service == "*" && !name.contains(':') {
+            // For an action `svc:name`, `*:NAME` matches exactly when NAME matches `name`.
+            self.any_service.add(name, id, effect);
+            self.any_service_all.push(id, effect);
+        } else {
+            self.global.push(id, effect);
+        }
+    }
+}
+
+impl ServiceIndex {
+    /// Files the name part of a pattern: by exact name, by literal prefix, or with the rest.
+    fn add(&mut self, name: &str, id: u32, effect: Effect) {
+        let literal = name
+            .find(['*', '?'])
+            .map_or(name, |end| name.get(..end).unwrap_or_default());
+        if literal.len() == name.len() {
+            self.exact.entry(name.into()).or_default().push(id, effect);
+        } else if let Some(key) = prefix_key(literal) {
+            self.prefix.entry(key).or_default().push(id, effect);
+        } else {
+            self.other.push(id, effect);
+        }
+    }
+
+    /// The buckets a name must look in.
+    fn lookup(&self, name: &str) -> [&Bucket; 3] {
+        // Hashing costs more than the rest of a lookup: skip the maps that are empty.
+        let exact = if self.exact.is_empty() {
+            &EMPTY
+        } else {
+            self.exact.get(name).unwrap_or(&EMPTY)
+        };
+        let prefix = if self.prefix.is_empty() {
+            &EMPTY
+        } else {
+            prefix_key(name).and_then(|k| self.prefix.get(&k)).unwrap_or(&EMPTY)
+        };
+        [&self.other, exact, prefix]
     }
 }
 
@@ -274,17 +319,28 @@ fn prefix_key(name: &str) -> Option<[u8; PREFIX_KEY]> {
 impl Inner {
     /// The buckets a request's action must look in: its exact name, its prefix, the rest of
     /// its service, and the statements of any service. Statements may repeat across buckets.
-    fn buckets(&self, request: &Request) -> [&Bucket; 4] {
+    fn buckets(&self, request: &Request) -> [&Bucket; 7] {
         let (service, name) = (request.service_folded(), request.name_folded());
-        match self.services.get(service) {
-            None => [&self.global, &EMPTY, &EMPTY, &EMPTY],
-            Some(index) => [
-                &self.global,
-                &index.other,
-                index.exact.get(name).unwrap_or(&EMPTY),
-                prefix_key(name).and_then(|k| index.prefix.get(&k)).unwrap_or(&EMPTY),
-            ],
-        }
+        let [own_other, own_exact, own_prefix] = match self.services.get(service) {
+            None => [&EMPTY; 3],
+            Some(index) => index.lookup(name),
+        };
+        let [any_other, any_exact, any_prefix] = if self.any_service_all.is_empty() {
+            [&EMPTY; 3]
+        } else if request.name_has_colon() {
+            [&self.any_service_all, &EMPTY, &EMPTY]
+        } else {
+            self.any_service.lookup(name)
+        };
+        [
+            &self.global,
+            own_other,
+            own_exact,
+            own_prefix,
+            any_other,
+            any_exact,
+            any_prefix,
+        ]
     }
 
     /// Every candidate statement of a request, once each, in document order.
@@ -311,8 +367,12 @@ impl Default for CompiledPolicySet {
 impl CompiledPolicySet {
     fn new(policies: &[Policy]) -> Self {
         let mut statements = Vec::new();
-        let mut services: FxHashMap<Box<str>, ServiceIndex> = FxHashMap::default();
-        let mut global = Bucket::default();
+        let mut index = Indexer {
+            services: FxHashMap::default(),
+            any_service: ServiceIndex::default(),
+            any_service_all: Bucket::default(),
+            global: Bucket::default(),
+        };
         for policy in policies {
             for s in policy.statements() {
                 let id = u32::try_from(statements.len()).unwrap_or(u32::MAX);
@@ -322,10 +382,10 @@ impl CompiledPolicySet {
                 };
                 let folded: Vec<String> = action_texts.iter().map(|p| fold_case(&p.text)).collect();
                 if not_action {
-                    global.push(id, s.effect);
+                    index.global.push(id, s.effect);
                 } else {
                     for pattern in &folded {
-                        index_action(&mut services, &mut global, pattern, id, s.effect);
+                        index.add(pattern, id, s.effect);
                     }
                 }
                 let resources = s.resource.as_ref().map(|r| {
@@ -350,8 +410,10 @@ impl CompiledPolicySet {
         CompiledPolicySet {
             inner: Arc::new(Inner {
                 statements,
-                services,
-                global,
+                services: index.services,
+                any_service: index.any_service,
+                any_service_all: index.any_service_all,
+                global: index.global,
                 policy_count: policies.len(),
             }),
         }
@@ -429,11 +491,16 @@ impl CompiledPolicySet {
                 .get(*id as usize)
                 .is_some_and(|s| s.principal_matches(caller) && s.applies(request, |_, _, _| {}))
         };
-        if buckets.iter().any(|b| b.denies.iter().any(applies)) {
-            return Decision::ExplicitDeny;
+        // Most buckets are empty: test that inline rather than set up an iterator per bucket.
+        for bucket in &buckets {
+            if !bucket.denies.is_empty() && bucket.denies.iter().any(applies) {
+                return Decision::ExplicitDeny;
+            }
         }
-        if buckets.iter().any(|b| b.allows.iter().any(applies)) {
-            return Decision::Allow;
+        for bucket in &buckets {
+            if !bucket.allows.is_empty() && bucket.allows.iter().any(applies) {
+                return Decision::Allow;
+            }
         }
         Decision::ImplicitDeny
     }

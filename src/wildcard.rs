@@ -25,7 +25,7 @@ enum Strategy {
     /// `*text` with no other wildcard.
     Suffix(Box<str>),
     /// `*text*` with no other wildcard.
-    Contains(Box<str>),
+    Contains(Box<Segment>),
     /// Anything else: segments between stars, each possibly holding `?`.
     General {
         /// Whether the pattern starts with `*` (the first segment is not anchored).
@@ -52,17 +52,11 @@ impl Pattern {
             match (leading_star, trailing_star, segments.as_slice()) {
                 (false, true, [one]) if !one.contains('?') => Strategy::Prefix((*one).into()),
                 (true, false, [one]) if !one.contains('?') => Strategy::Suffix((*one).into()),
-                (true, true, [one]) if !one.contains('?') => Strategy::Contains((*one).into()),
+                (true, true, [one]) if !one.contains('?') => Strategy::Contains(Box::new(Segment::new(one))),
                 _ => Strategy::General {
                     leading_star,
                     trailing_star,
-                    segments: segments
-                        .into_iter()
-                        .map(|text| Segment {
-                            text: text.into(),
-                            any_char: text.contains('?'),
-                        })
-                        .collect(),
+                    segments: segments.into_iter().map(Segment::new).collect(),
                 },
             }
         };
@@ -81,7 +75,7 @@ impl Pattern {
             Strategy::Exact(text) => input == &**text,
             Strategy::Prefix(text) => input.starts_with(&**text),
             Strategy::Suffix(text) => input.ends_with(&**text),
-            Strategy::Contains(text) => find(text, input, 0).is_some(),
+            Strategy::Contains(segment) => segment.finder.find(input.as_bytes()).is_some(),
             Strategy::General {
                 leading_star,
                 trailing_star,
@@ -92,14 +86,32 @@ impl Pattern {
 }
 
 /// Literal text between stars.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Segment {
     text: Box<str>,
     /// Whether it holds `?`, which needs matching by characters; without, bytes compare.
     any_char: bool,
+    /// A searcher for the text, built once (for segments without `?`).
+    finder: memchr::memmem::Finder<'static>,
 }
 
+impl PartialEq for Segment {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Segment {}
+
 impl Segment {
+    fn new(text: &str) -> Segment {
+        Segment {
+            text: text.into(),
+            any_char: text.contains('?'),
+            finder: memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
+        }
+    }
+
     /// If the segment matches at the start of `input`, the byte length it took.
     fn match_here(&self, input: &str) -> Option<usize> {
         if self.any_char {
@@ -169,7 +181,16 @@ fn general_match(leading_star: bool, trailing_star: bool, segments: &[Segment], 
         }
     };
     for segment in middle {
-        match find(&segment.text, input, pos) {
+        let found = if segment.any_char {
+            find(&segment.text, input, pos)
+        } else {
+            input
+                .as_bytes()
+                .get(pos..)
+                .and_then(|hay| segment.finder.find(hay))
+                .map(|i| pos + i + segment.text.len())
+        };
+        match found {
             Some(end) => pos = end,
             None => return false,
         }
