@@ -52,11 +52,21 @@ impl Pattern {
             match (leading_star, trailing_star, segments.as_slice()) {
                 (false, true, [one]) if !one.contains('?') => Strategy::Prefix((*one).into()),
                 (true, false, [one]) if !one.contains('?') => Strategy::Suffix((*one).into()),
-                (true, true, [one]) if !one.contains('?') => Strategy::Contains(Box::new(Segment::new(one))),
+                (true, true, [one]) if !one.contains('?') => Strategy::Contains(Box::new(Segment::new(one, true))),
                 _ => Strategy::General {
                     leading_star,
                     trailing_star,
-                    segments: segments.into_iter().map(Segment::new).collect(),
+                    segments: {
+                        // The first segment is anchored at the start unless the pattern starts
+                        // with `*`, the last at the end unless it ends with one: the others are
+                        // searched for.
+                        let last = segments.len().saturating_sub(1);
+                        segments
+                            .iter()
+                            .enumerate()
+                            .map(|(i, text)| Segment::new(text, (i > 0 || leading_star) && (i < last || trailing_star)))
+                            .collect()
+                    },
                 },
             }
         };
@@ -75,7 +85,7 @@ impl Pattern {
             Strategy::Exact(text) => input == &**text,
             Strategy::Prefix(text) => input.starts_with(&**text),
             Strategy::Suffix(text) => input.ends_with(&**text),
-            Strategy::Contains(segment) => segment.finder.find(input.as_bytes()).is_some(),
+            Strategy::Contains(segment) => segment.find(input, 0).is_some(),
             Strategy::General {
                 leading_star,
                 trailing_star,
@@ -91,8 +101,9 @@ struct Segment {
     text: Box<str>,
     /// Whether it holds `?`, which needs matching by characters; without, bytes compare.
     any_char: bool,
-    /// A searcher for the text, built once (for segments without `?`).
-    finder: memchr::memmem::Finder<'static>,
+    /// A searcher for the text, built once, for segments that are searched for (not anchored)
+    /// and longer than one byte (those use `memchr`); `None` otherwise.
+    finder: Option<Box<memchr::memmem::Finder<'static>>>,
 }
 
 impl PartialEq for Segment {
@@ -104,12 +115,29 @@ impl PartialEq for Segment {
 impl Eq for Segment {}
 
 impl Segment {
-    fn new(text: &str) -> Segment {
+    fn new(text: &str, searched: bool) -> Segment {
+        let any_char = text.contains('?');
+        let finder = (searched && !any_char && text.len() > 1)
+            .then(|| Box::new(memchr::memmem::Finder::new(text.as_bytes()).into_owned()));
         Segment {
             text: text.into(),
-            any_char: text.contains('?'),
-            finder: memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
+            any_char,
+            finder,
         }
+    }
+
+    /// The end of the leftmost match of the segment in `input` at or after byte `from`.
+    fn find(&self, input: &str, from: usize) -> Option<usize> {
+        let hay = input.as_bytes().get(from..)?;
+        if self.any_char {
+            return find(&self.text, input, from);
+        }
+        let start = match (&self.finder, self.text.as_bytes()) {
+            (Some(finder), _) => finder.find(hay)?,
+            (None, [byte]) => memchr::memchr(*byte, hay)?,
+            (None, _) => return find(&self.text, input, from),
+        };
+        Some(from + start + self.text.len())
     }
 
     /// If the segment matches at the start of `input`, the byte length it took.
@@ -181,16 +209,7 @@ fn general_match(leading_star: bool, trailing_star: bool, segments: &[Segment], 
         }
     };
     for segment in middle {
-        let found = if segment.any_char {
-            find(&segment.text, input, pos)
-        } else {
-            input
-                .as_bytes()
-                .get(pos..)
-                .and_then(|hay| segment.finder.find(hay))
-                .map(|i| pos + i + segment.text.len())
-        };
-        match found {
+        match segment.find(input, pos) {
             Some(end) => pos = end,
             None => return false,
         }
@@ -269,6 +288,8 @@ mod tests {
         assert!(check("*?", "é"));
         assert!(!check("ab*ba", "aba"));
         assert!(check("x*y?z", "xyyz"));
+        // A lone `?` between stars is a wildcard, never the byte `?` (found by the property test).
+        assert!(check("*?*?", "éééaéaéaéé"));
     }
 
     #[test]
