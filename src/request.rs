@@ -258,6 +258,15 @@ impl Context {
 
     /// The values of a key already folded to lower case.
     pub(crate) fn get_folded(&self, folded: &str) -> &[RequestValue] {
+        // Requests carry a handful of keys: a scan that compares lengths first beats a binary
+        // search of string comparisons there.
+        if self.entries.len() <= 8 {
+            return self
+                .entries
+                .iter()
+                .find(|e| e.key_folded.len() == folded.len() && *e.key_folded == *folded)
+                .map_or(&[], |e| e.values.as_slice());
+        }
         match self.entries.binary_search_by(|e| (*e.key_folded).cmp(folded)) {
             Ok(i) => self.entries.get(i).map_or(&[], |e| e.values.as_slice()),
             Err(_) => &[],
