@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::caller::Caller;
 use crate::condition::{Condition, Outcome};
 use crate::error::Location;
-use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause};
+use crate::error::PolicyErrors;
+use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause, Statement};
 use crate::request::Request;
 use crate::wildcard::{fold_case, Pattern};
 
@@ -140,6 +141,64 @@ impl PolicySet {
     /// An empty set.
     pub fn new() -> Self {
         PolicySet::default()
+    }
+
+    /// Reads many identity policies at once — `(name, text)` pairs, in order — on every core
+    /// when there are enough of them to pay for the threads. Either every document is valid,
+    /// or every error of every document is returned.
+    pub fn parse_all(documents: &[(&str, &str)]) -> Result<PolicySet, Vec<PolicyErrors>> {
+        /// Below this many bytes in all, one thread reads faster than several.
+        const PARALLEL_BYTES: usize = 256 * 1024;
+        let total: usize = documents.iter().map(|(_, text)| text.len()).sum();
+        let threads = if total < PARALLEL_BYTES {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from).min(8)
+        };
+        let read = |chunk: &[(&str, &str)]| -> Vec<Result<Policy, PolicyErrors>> {
+            chunk.iter().map(|(name, text)| Policy::parse(name, text)).collect()
+        };
+        let results: Vec<Result<Policy, PolicyErrors>> = if threads <= 1 {
+            read(documents)
+        } else {
+            let size = documents.len().div_ceil(threads).max(1);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = documents
+                    .chunks(size)
+                    .map(|chunk| scope.spawn(move || read(chunk)))
+                    .collect();
+                handles
+                    .into_iter()
+                    // A reader thread cannot panic (the reader never does); if one did, its
+                    // documents count as unread rather than as valid.
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        if results.len() != documents.len() {
+            return Err(vec![PolicyErrors {
+                origin: "<reader>".into(),
+                text: "".into(),
+                errors: vec![crate::error::PolicyError {
+                    location: crate::error::Location::default(),
+                    message: "internal error: a reader thread stopped; no policy was read".into(),
+                    help: None,
+                }],
+            }]);
+        }
+        let mut policies = Vec::with_capacity(results.len());
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(p) => policies.push(p),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(PolicySet { policies })
+        } else {
+            Err(errors)
+        }
     }
 
     /// Adds a policy.
@@ -366,46 +425,53 @@ impl Default for CompiledPolicySet {
 
 impl CompiledPolicySet {
     fn new(policies: &[Policy]) -> Self {
-        let mut statements = Vec::new();
+        /// Below this many statements, one thread compiles faster than several.
+        const PARALLEL_STATEMENTS: usize = 2_000;
+        let all: Vec<(&Policy, &Statement)> = policies
+            .iter()
+            .flat_map(|p| p.statements().iter().map(move |s| (p, s)))
+            .collect();
+        // Compiling statements (patterns, references) is independent work; only the index is
+        // built in order.
+        let threads = if all.len() < PARALLEL_STATEMENTS {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from).min(8)
+        };
+        let compile = |chunk: &[(&Policy, &Statement)]| -> Vec<(CompiledStatement, Vec<String>)> {
+            chunk.iter().map(|(p, s)| compile_statement(p, s)).collect()
+        };
+        let compiled: Vec<(CompiledStatement, Vec<String>)> = if threads <= 1 {
+            compile(&all)
+        } else {
+            let size = all.len().div_ceil(threads).max(1);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = all
+                    .chunks(size)
+                    .map(|chunk| scope.spawn(move || compile(chunk)))
+                    .collect();
+                // INVARIANT: compiling a checked statement cannot panic; were a thread to stop,
+                // its statements would be missing and `statement_count` would say so.
+                handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+            })
+        };
+        let mut statements = Vec::with_capacity(compiled.len());
         let mut index = Indexer {
             services: FxHashMap::default(),
             any_service: ServiceIndex::default(),
             any_service_all: Bucket::default(),
             global: Bucket::default(),
         };
-        for policy in policies {
-            for s in policy.statements() {
-                let id = u32::try_from(statements.len()).unwrap_or(u32::MAX);
-                let (action_texts, not_action) = match &s.action {
-                    ActionClause::Action(p) => (p, false),
-                    ActionClause::NotAction(p) => (p, true),
-                };
-                let folded: Vec<String> = action_texts.iter().map(|p| fold_case(&p.text)).collect();
-                if not_action {
-                    index.global.push(id, s.effect);
-                } else {
-                    for pattern in &folded {
-                        index.add(pattern, id, s.effect);
-                    }
+        for (statement, folded) in compiled {
+            let id = u32::try_from(statements.len()).unwrap_or(u32::MAX);
+            if statement.not_action {
+                index.global.push(id, statement.effect);
+            } else {
+                for pattern in &folded {
+                    index.add(pattern, id, statement.effect);
                 }
-                let resources = s.resource.as_ref().map(|r| {
-                    let (texts, negated) = match r {
-                        ResourceClause::Resource(p) => (p, false),
-                        ResourceClause::NotResource(p) => (p, true),
-                    };
-                    (texts.iter().map(|p| Pattern::new(&p.text)).collect(), negated)
-                });
-                statements.push(CompiledStatement {
-                    reference: statement_ref(policy, s.index, s.sid.clone(), s.effect, s.location),
-                    effect: s.effect,
-                    actions: folded.iter().map(|p| Pattern::new(p)).collect(),
-                    not_action,
-                    resources,
-                    resource_source: s.resource.clone(),
-                    principal: s.principal.clone().map(Box::new),
-                    conditions: s.conditions.clone(),
-                });
             }
+            statements.push(statement);
         }
         CompiledPolicySet {
             inner: Arc::new(Inner {
@@ -650,6 +716,33 @@ impl CompiledStatement {
             value,
         }
     }
+}
+
+/// One statement, compiled, with its action patterns folded (for the index).
+fn compile_statement(policy: &Policy, s: &Statement) -> (CompiledStatement, Vec<String>) {
+    let (action_texts, not_action) = match &s.action {
+        ActionClause::Action(p) => (p, false),
+        ActionClause::NotAction(p) => (p, true),
+    };
+    let folded: Vec<String> = action_texts.iter().map(|p| fold_case(&p.text)).collect();
+    let resources = s.resource.as_ref().map(|r| {
+        let (texts, negated) = match r {
+            ResourceClause::Resource(p) => (p, false),
+            ResourceClause::NotResource(p) => (p, true),
+        };
+        (texts.iter().map(|p| Pattern::new(&p.text)).collect(), negated)
+    });
+    let statement = CompiledStatement {
+        reference: statement_ref(policy, s.index, s.sid.clone(), s.effect, s.location),
+        effect: s.effect,
+        actions: folded.iter().map(|p| Pattern::new(p)).collect(),
+        not_action,
+        resources,
+        resource_source: s.resource.clone(),
+        principal: s.principal.clone().map(Box::new),
+        conditions: s.conditions.clone(),
+    };
+    (statement, folded)
 }
 
 fn statement_ref(policy: &Policy, index: usize, sid: Option<Arc<str>>, effect: Effect, at: Location) -> StatementRef {
