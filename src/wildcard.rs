@@ -52,21 +52,11 @@ impl Pattern {
             match (leading_star, trailing_star, segments.as_slice()) {
                 (false, true, [one]) if !one.contains('?') => Strategy::Prefix((*one).into()),
                 (true, false, [one]) if !one.contains('?') => Strategy::Suffix((*one).into()),
-                (true, true, [one]) if !one.contains('?') => Strategy::Contains(Box::new(Segment::new(one, true))),
+                (true, true, [one]) if !one.contains('?') => Strategy::Contains(Box::new(Segment::new(one))),
                 _ => Strategy::General {
                     leading_star,
                     trailing_star,
-                    segments: {
-                        // The first segment is anchored at the start unless the pattern starts
-                        // with `*`, the last at the end unless it ends with one: the others are
-                        // searched for.
-                        let last = segments.len().saturating_sub(1);
-                        segments
-                            .iter()
-                            .enumerate()
-                            .map(|(i, text)| Segment::new(text, (i > 0 || leading_star) && (i < last || trailing_star)))
-                            .collect()
-                    },
+                    segments: segments.into_iter().map(Segment::new).collect(),
                 },
             }
         };
@@ -96,48 +86,41 @@ impl Pattern {
 }
 
 /// Literal text between stars.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Segment {
     text: Box<str>,
     /// Whether it holds `?`, which needs matching by characters; without, bytes compare.
     any_char: bool,
-    /// A searcher for the text, built once, for segments that are searched for (not anchored)
-    /// and longer than one byte (those use `memchr`); `None` otherwise.
-    finder: Option<Box<memchr::memmem::Finder<'static>>>,
 }
-
-impl PartialEq for Segment {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for Segment {}
 
 impl Segment {
-    fn new(text: &str, searched: bool) -> Segment {
-        let any_char = text.contains('?');
-        let finder = (searched && !any_char && text.len() > 1)
-            .then(|| Box::new(memchr::memmem::Finder::new(text.as_bytes()).into_owned()));
+    fn new(text: &str) -> Segment {
         Segment {
             text: text.into(),
-            any_char,
-            finder,
+            any_char: text.contains('?'),
         }
     }
 
     /// The end of the leftmost match of the segment in `input` at or after byte `from`.
     fn find(&self, input: &str, from: usize) -> Option<usize> {
-        let hay = input.as_bytes().get(from..)?;
         if self.any_char {
             return find(&self.text, input, from);
         }
-        let start = match (&self.finder, self.text.as_bytes()) {
-            (Some(finder), _) => finder.find(hay)?,
-            (None, [byte]) => memchr::memchr(*byte, hay)?,
-            (None, _) => return find(&self.text, input, from),
-        };
-        Some(from + start + self.text.len())
+        // Segments and inputs are short: `memchr` to each place the first byte occurs, then a
+        // comparison, beats building a substring searcher (profiled: `memmem` set up a
+        // Rabin-Karp search on every call).
+        let hay = input.as_bytes().get(from..)?;
+        let needle = self.text.as_bytes();
+        let (&first, rest) = needle.split_first()?;
+        let mut at = 0;
+        while let Some(i) = hay.get(at..).and_then(|h| memchr::memchr(first, h)) {
+            let start = at + i;
+            if hay.get(start + 1..).is_some_and(|after| after.starts_with(rest)) {
+                return Some(from + start + needle.len());
+            }
+            at = start + 1;
+        }
+        None
     }
 
     /// If the segment matches at the start of `input`, the byte length it took.
