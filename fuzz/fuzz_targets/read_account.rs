@@ -1,0 +1,51 @@
+//! The account-file reader on arbitrary text: it never panics, reports well-formed errors, and
+//! an account it accepts gives a chain for every principal that evaluates without panicking,
+//! the fast path agreeing with the explanation.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use ram_policy::{Account, Request};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // Policy paths resolve against a folder that does not exist: they are errors, not reads.
+    match Account::parse("fuzz.json", text, Path::new("/nonexistent-fuzz-dir")) {
+        Err(e) => {
+            assert!(!e.documents.is_empty());
+            for doc in &e.documents {
+                assert!(!doc.errors.is_empty());
+                for error in &doc.errors {
+                    assert!(error.location.line >= 1 && error.location.column >= 1);
+                }
+            }
+        }
+        Ok(account) => {
+            let mut principals: Vec<String> = account.users().map(|u| format!("user/{u}")).collect();
+            principals.extend(account.roles().map(|r| format!("role/{r}")));
+            principals.push("root".into());
+            principals.push("service/ecs.aliyuncs.com".into());
+            let role = account.roles().next().map(|r| format!("acs:ram::{}:role/{r}", account.account_id()));
+            for principal in principals.iter().take(8) {
+                let Ok(caller) = account.caller(principal) else { continue };
+                let Ok(chain) = account.chain(&caller, None, &[]) else { continue };
+                for (action, resource) in [
+                    ("polardb:DescribeDBClusters", "*".to_owned()),
+                    ("sts:AssumeRole", role.clone().unwrap_or_else(|| "*".into())),
+                    ("oss:GetObject", format!("acs:oss:*:{}:bucket/key", account.account_id())),
+                ] {
+                    let request = Request::builder(action)
+                        .resource(resource)
+                        .resource_group("rg-1")
+                        .build()
+                        .expect("a valid request");
+                    let full = chain.evaluate(&request);
+                    assert_eq!(chain.decide(&request), (full.decision, full.layer));
+                }
+            }
+        }
+    }
+});
