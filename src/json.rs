@@ -452,12 +452,12 @@ impl<'a> Parser<'a> {
         loop {
             // Take the run of plain characters in one go.
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            // Jump to the next quote or backslash, then make sure the run skipped holds no
+            // control character (which JSON forbids inside strings).
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            let run = rest.get(..end).unwrap_or_default();
+            self.pos += run.iter().position(|&b| b < 0x20).unwrap_or(end);
             let run = self.text.get(run_start..self.pos).unwrap_or_default();
             match self.peek() {
                 Some(b'"') => {

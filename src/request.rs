@@ -117,13 +117,13 @@ impl RequestBuilder {
         check_action(&self.action)?;
         check_resource(&self.resource)?;
         if let Some(group) = &self.resource_group {
-            if group.is_empty() || group.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            if group.is_empty() || has_space_or_control(group) {
                 return Err(RequestError::ResourceGroup(visible(group)));
             }
         }
         let mut entries: Vec<ContextEntry> = Vec::new();
         for (key, value) in self.context {
-            if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            if key.is_empty() || has_space_or_control(&key) {
                 return Err(RequestError::ContextKey {
                     key: visible(&key),
                     reason: "a key is non-empty and has no spaces or control characters".into(),
@@ -165,6 +165,24 @@ impl RequestBuilder {
     }
 }
 
+/// Whether `text` holds a control character (bytes first: requests are almost always ASCII).
+fn has_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        text.chars().any(char::is_control)
+    }
+}
+
+/// Whether `text` holds white space or a control character.
+fn has_space_or_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b <= 0x20 || b == 0x7f)
+    } else {
+        text.chars().any(|c| c.is_control() || c.is_whitespace())
+    }
+}
+
 fn check_action(action: &str) -> Result<(), RequestError> {
     let fail = |reason: &str| {
         Err(RequestError::Action {
@@ -175,7 +193,7 @@ fn check_action(action: &str) -> Result<(), RequestError> {
     if action.is_empty() {
         return fail("the action is empty; expected `service:Name`, such as `polardb:DescribeDBClusters`");
     }
-    if action.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if has_space_or_control(action) {
         return fail("an action has no spaces or control characters");
     }
     match action.split_once(':') {
@@ -194,7 +212,7 @@ fn check_resource(resource: &str) -> Result<(), RequestError> {
     if resource.is_empty() {
         return fail("the resource is empty; use `*` for an action without resource-level permission");
     }
-    if resource.chars().any(char::is_control) {
+    if has_control(resource) {
         return fail("a resource has no control characters");
     }
     Ok(())
