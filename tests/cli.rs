@@ -397,3 +397,38 @@ fn undecidable_conditions_are_reported_and_fail_closed() {
     assert!(out.contains("warning: Deny p statement 1 at"), "{out}");
     assert!(out.contains("`lots`"), "{out}");
 }
+
+#[test]
+fn a_context_file_with_a_million_values_is_refused_clearly() {
+    let dir = scratch("million-context");
+    let values: Vec<String> = (0..1_000_000).map(|i| format!("\"v{i}\"")).collect();
+    let file = write(&dir, "context.json", &format!("{{\"my:k\": [{}]}}", values.join(",")));
+    let start = std::time::Instant::now();
+    let o = ram_policy(&[
+        "check",
+        "--policy",
+        "AdministratorAccess",
+        "--action",
+        "ecs:Start",
+        "--context-file",
+        &file,
+    ]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("larger than the 1 MiB limit"), "{}", stderr(&o));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    // The same values on one batch line: that line is refused, the batch goes on.
+    let line = format!(
+        "{{\"action\": \"ecs:Start\", \"context\": {{\"my:k\": [{}]}}}}\n",
+        values.join(",")
+    );
+    let o = ram_policy_stdin(
+        &["check", "--policy", "AdministratorAccess", "--requests", "-"],
+        Some(&(line + "{\"action\": \"ecs:Start\"}\n")),
+    );
+    assert_eq!(status(&o), 2);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains("longer than"), "{}", lines[0]);
+    assert!(lines[1].contains("\"decision\":\"Allow\""), "{}", lines[1]);
+}
