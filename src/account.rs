@@ -369,6 +369,27 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// RAM names users, groups and roles with letters, digits and `.`, `_`, `-`, `@`, at most
+    /// 64 characters; anything else (an empty name, a space, a control character) would give
+    /// principals and ARNs no request can name.
+    fn check_name(&mut self, name: &Key, what: &str) {
+        let ok = !name.text.is_empty()
+            && name.text.len() <= 64
+            && name
+                .text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+        if !ok {
+            self.error_help(
+                name.span,
+                format!("invalid {what} name `{}`", crate::error::visible(&name.text)),
+                Some(format!(
+                    "a {what} name has 1 to 64 letters, digits, `.`, `_`, `-` or `@`"
+                )),
+            );
+        }
+    }
+
     fn unknown_key(&mut self, key: &Key, allowed: &[&str], place: &str) {
         let help = suggest(&key.text, allowed.iter().copied())
             .map(|s| format!("did you mean `{s}`?"))
@@ -416,12 +437,14 @@ impl<'a> Reader<'a> {
                 "policies" => {}
                 "users" => {
                     for (name, user) in self.object(node, "`users`") {
+                        self.check_name(name, "user");
                         let u = self.user(&name.text, user, &mut group_refs);
                         users.insert(name.text.to_string(), u);
                     }
                 }
                 "groups" => {
                     for (name, group) in self.object(node, "`groups`") {
+                        self.check_name(name, "group");
                         let mut attachments = Vec::new();
                         for (key, value) in self.object(group, "a group") {
                             match key.text.as_str() {
@@ -434,6 +457,7 @@ impl<'a> Reader<'a> {
                 }
                 "roles" => {
                     for (name, role) in self.object(node, "`roles`") {
+                        self.check_name(name, "role");
                         let r = self.role(&name.text, role);
                         roles.insert(name.text.to_string(), r);
                     }
