@@ -149,10 +149,11 @@ pub fn parse(text: &str) -> Parsed<'_> {
             None
         }
     };
-    Parsed {
-        root,
-        problems: p.problems,
-    }
+    // Duplicate keys are found when an object's entry is complete, so those of a nested object
+    // come before those of its parent: report them in document order.
+    let mut problems = p.problems;
+    problems.sort_by_key(|p| p.span.start);
+    Parsed { root, problems }
 }
 
 struct Parser<'a> {

@@ -50,3 +50,17 @@ fn read_account_crash_dc04e607_role_name_with_a_control_character() {
         );
     }
 }
+
+/// `read_policy` crash-17d5e457: with a syntax error after nested duplicate keys, the errors came
+/// out of document order (a nested object's duplicate is found before its parent's).
+#[test]
+fn read_policy_crash_17d5e457_errors_in_document_order() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/read_policy-crash-17d5e457.json"),
+    )
+    .unwrap();
+    let e = ram_policy::Policy::from_bytes("p", "p.json", ram_policy::PolicyKind::Identity, &bytes).unwrap_err();
+    let starts: Vec<usize> = e.errors.iter().map(|e| e.location.span.start).collect();
+    assert_eq!(starts.len(), 3, "{e}");
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+}
