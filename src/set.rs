@@ -150,31 +150,9 @@ impl PolicySet {
         /// Below this many bytes in all, one thread reads faster than several.
         const PARALLEL_BYTES: usize = 256 * 1024;
         let total: usize = documents.iter().map(|(_, text)| text.len()).sum();
-        let threads = if total < PARALLEL_BYTES {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, usize::from).min(8)
-        };
-        let read = |chunk: &[(&str, &str)]| -> Vec<Result<Policy, PolicyErrors>> {
-            chunk.iter().map(|(name, text)| Policy::parse(name, text)).collect()
-        };
-        let results: Vec<Result<Policy, PolicyErrors>> = if threads <= 1 {
-            read(documents)
-        } else {
-            let size = documents.len().div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = documents
-                    .chunks(size)
-                    .map(|chunk| scope.spawn(move || read(chunk)))
-                    .collect();
-                handles
-                    .into_iter()
-                    // A reader thread cannot panic (the reader never does); if one did, its
-                    // documents count as unread rather than as valid.
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
-        };
+        let results = map_in_parallel(documents, total >= PARALLEL_BYTES, |(name, text)| {
+            Policy::parse(name, text)
+        });
         if results.len() != documents.len() {
             return Err(vec![PolicyErrors {
                 origin: "<reader>".into(),
@@ -432,29 +410,9 @@ impl CompiledPolicySet {
             .flat_map(|p| p.statements().iter().map(move |s| (p, s)))
             .collect();
         // Compiling statements (patterns, references) is independent work; only the index is
-        // built in order.
-        let threads = if all.len() < PARALLEL_STATEMENTS {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, usize::from).min(8)
-        };
-        let compile = |chunk: &[(&Policy, &Statement)]| -> Vec<(CompiledStatement, Vec<String>)> {
-            chunk.iter().map(|(p, s)| compile_statement(p, s)).collect()
-        };
-        let compiled: Vec<(CompiledStatement, Vec<String>)> = if threads <= 1 {
-            compile(&all)
-        } else {
-            let size = all.len().div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = all
-                    .chunks(size)
-                    .map(|chunk| scope.spawn(move || compile(chunk)))
-                    .collect();
-                // INVARIANT: compiling a checked statement cannot panic; were a thread to stop,
-                // its statements would be missing and `statement_count` would say so.
-                handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-            })
-        };
+        // built in order. A stopped thread's statements would be missing, and
+        // `statement_count` would say so.
+        let compiled = map_in_parallel(&all, all.len() >= PARALLEL_STATEMENTS, |(p, s)| compile_statement(p, s));
         let mut statements = Vec::with_capacity(compiled.len());
         let mut index = Indexer {
             services: FxHashMap::default(),
@@ -716,6 +674,29 @@ impl CompiledStatement {
             value,
         }
     }
+}
+
+/// `f` over every item, in order: on every core (up to 8) when `parallel`, else on this thread.
+/// A worker that stopped (none does: `f` never panics on checked input) leaves its items out;
+/// callers compare the lengths.
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], parallel: bool, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = if parallel {
+        std::thread::available_parallelism().map_or(1, usize::from).min(8)
+    } else {
+        1
+    };
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let size = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
 }
 
 /// One statement, compiled, with its action patterns folded (for the index).
