@@ -1,4 +1,4 @@
-//! The wildcard matcher against the obvious recursive one, on short patterns and inputs built
+//! The wildcard matcher against the obvious one (a table), on short patterns and inputs built
 //! from a small alphabet (so that matches happen), and on any text.
 #![no_main]
 

@@ -20,10 +20,13 @@ pub fn table(p: &[char], s: &[char]) -> bool {
     m[0][0]
 }
 
+/// A decoded input: the pattern and the input as characters, and the raw halves of the bytes.
+pub type Decoded<'a> = (Vec<char>, Vec<char>, &'a [u8], &'a [u8]);
+
 /// The first byte says where the pattern's bytes end; bytes map to a small alphabet (`*`, `?`,
 /// two letters, a multi-byte character, `:` and `/`) so that matches happen; the input has no
 /// wildcards. Also returns the raw halves, for trying any text.
-pub fn decode(data: &[u8]) -> Option<(Vec<char>, Vec<char>, &[u8], &[u8])> {
+pub fn decode(data: &[u8]) -> Option<Decoded<'_>> {
     let (&split, rest) = data.split_first()?;
     let (pattern, input) = rest.split_at((split as usize).min(rest.len()));
     let map = |b: &u8| ['*', '?', 'a', 'b', 'é', ':', '/', 'a'][usize::from(*b % 8)];
