@@ -52,8 +52,9 @@ pub enum Format {
     name = "ram-policy",
     version,
     about = "Read, check and evaluate Alibaba Cloud RAM policies offline, exactly as RAM decides",
-    after_help = "Exit status: 0 Allow, 1 ExplicitDeny or ImplicitDeny, 2 usage, input or policy error.\n\
-                  Semantics: see the README and SPEC.md."
+    after_help = "Exit status of check: 0 Allow, 1 ExplicitDeny or ImplicitDeny, 2 usage, input or policy error.\n\
+                  Exit status of test: 0 every case passed, 1 a case failed, 2 a suite or policy could not be read.\n\
+                  The README describes the semantics, the account file, the suite format and the JSON output."
 )]
 pub struct Cli {
     #[command(subcommand)]
