@@ -39,7 +39,7 @@ enum Strategy {
 
 impl Pattern {
     /// Compiles `pattern`. For case-insensitive matching, pass the pattern and every input
-    /// already folded with [`fold_case`].
+    /// already folded to ASCII lower case.
     pub fn new(pattern: &str) -> Pattern {
         let strategy = if pattern.chars().all(|c| c == '*') && !pattern.is_empty() {
             Strategy::Any

@@ -51,9 +51,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub session_policy: Option<String>,
 
-    /// A control policy: [LEVEL:]FILE|NAME; LEVEL 0 is the member account (default), 1 its
-    /// folder, and so on up to the Root folder. Repeatable
-    #[arg(long = "control-policy", value_name = "[LEVEL:]FILE|NAME")]
+    /// Control policies, each with its level (the help text says how)
+    #[arg(
+        long = "control-policy",
+        value_name = "[LEVEL:]FILE|NAME",
+        help = "A control policy: [LEVEL:]FILE|NAME; LEVEL 0 is the member account (default), 1 its \
+                folder, and so on up to the Root folder. Repeatable"
+    )]
     pub control_policies: Vec<String>,
 
     /// The resource group of the target resource
