@@ -12,7 +12,7 @@ use crate::caller::Caller;
 use crate::chain::{Chain, ResourcePolicies};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
-use crate::policy::{suggest, Policy, PolicyKind, MAX_DOCUMENT_BYTES};
+use crate::policy::{decode_document, read_document, suggest, Policy, PolicyKind};
 use crate::set::{CompiledPolicySet, PolicySet};
 use crate::system;
 
@@ -103,7 +103,7 @@ impl Account {
             }],
         };
         let bytes = read_limited(path).map_err(fail)?;
-        let text = decode(&bytes).map_err(fail)?;
+        let text = decode_document(&bytes).map_err(fail)?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Account::parse(&origin, text, &base)
     }
@@ -331,21 +331,9 @@ fn whole_file_error(message: String) -> PolicyError {
     }
 }
 
+/// Reads a document file for the account reader: errors name the file.
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    if meta.len() > MAX_DOCUMENT_BYTES as u64 {
-        return Err(format!(
-            "`{}` is {} bytes, larger than the 1 MiB limit",
-            path.display(),
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-}
-
-fn decode(bytes: &[u8]) -> Result<&str, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+    read_document(path).map_err(|reason| format!("cannot read `{}`: {reason}", path.display()))
 }
 
 impl Report for Reader<'_> {
@@ -539,7 +527,7 @@ impl<'a> Reader<'a> {
                             continue;
                         }
                     };
-                    let text: Arc<str> = match decode(&bytes) {
+                    let text: Arc<str> = match decode_document(&bytes) {
                         Ok(t) => t.into(),
                         Err(message) => {
                             self.documents.push(PolicyErrors {

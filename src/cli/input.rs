@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{LineIndex, Span};
 use crate::json;
-use crate::policy::{Policy, PolicyKind};
+use crate::policy::{decode_document, read_document, Policy, PolicyKind};
 use crate::system;
 use crate::{PolicyErrors, RequestBuilder};
 
@@ -68,19 +68,10 @@ pub struct LoadedPolicies {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, InputError> {
-    let fail = |reason: String| InputError::Read {
+    read_document(path).map_err(|reason| InputError::Read {
         path: path.display().to_string(),
         reason,
-    };
-    // Check the size before reading, so that a huge file is refused without loading it.
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
-    if meta.len() > crate::MAX_DOCUMENT_BYTES as u64 {
-        return Err(fail(format!(
-            "{} bytes is larger than the 1 MiB limit for a document",
-            meta.len()
-        )));
-    }
-    std::fs::read(path).map_err(|e| fail(e.to_string()))
+    })
 }
 
 /// Reads standard input, refusing more than the document limit.
@@ -214,11 +205,10 @@ pub fn add_context_pairs(mut builder: RequestBuilder, pairs: &[String]) -> Resul
 pub fn add_context_file(mut builder: RequestBuilder, path: &Path) -> Result<RequestBuilder, InputError> {
     let display = path.display().to_string();
     let bytes = read(path)?;
-    let text =
-        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).map_err(|e| InputError::Read {
-            path: display.clone(),
-            reason: format!("not valid UTF-8 (byte {})", e.valid_up_to()),
-        })?;
+    let text = decode_document(&bytes).map_err(|reason| InputError::Read {
+        path: display.clone(),
+        reason,
+    })?;
     let index = LineIndex::new(text);
     let fail = |span: Span, message: String| {
         let at = index.locate(span);

@@ -14,6 +14,7 @@ use super::input::load_policies;
 use super::{render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
+use crate::policy::{decode_document, read_document};
 use crate::{Account, Decision, Evaluation, Layer, NearMiss, Policy, PolicyKind, PolicySet, Request};
 
 /// Arguments of `ram-policy test`.
@@ -369,17 +370,17 @@ fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<Stri
 /// Reads a suite file: its own mistakes are reported with file, line and column.
 fn read_suite(path: &Path) -> Result<Suite, SetupError> {
     let origin = path.display().to_string();
-    let text = std::fs::read(path).map_err(|e| SetupError::Usage(format!("cannot read `{origin}`: {e}")))?;
-    let text = String::from_utf8(text).map_err(|_| SetupError::Usage(format!("`{origin}` is not valid UTF-8")))?;
+    let bytes = read_document(path).map_err(|reason| SetupError::Usage(format!("cannot read `{origin}`: {reason}")))?;
+    let text = decode_document(&bytes).map_err(|reason| SetupError::Usage(format!("`{origin}` is {reason}")))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut reader = SuiteReader {
-        index: LineIndex::new(&text),
+        index: LineIndex::new(text),
         errors: Vec::new(),
         documents: Vec::new(),
         base,
         origin: origin.clone(),
     };
-    let parsed = json::parse(&text);
+    let parsed = json::parse(text);
     for p in &parsed.problems {
         reader.error(p.span, p.message.clone());
     }
@@ -390,7 +391,7 @@ fn read_suite(path: &Path) -> Result<Suite, SetupError> {
             0,
             PolicyErrors {
                 origin: origin.as_str().into(),
-                text: text.as_str().into(),
+                text: text.into(),
                 errors: reader.errors,
             },
         );
