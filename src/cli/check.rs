@@ -418,6 +418,24 @@ fn write_json(
     writeln!(out)
 }
 
+/// What keeps a near-miss Allow statement from applying, one reason a line.
+pub(crate) fn near_miss_reasons(m: &NearMiss, resource: &str) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if !m.resource_matches {
+        let patterns: Vec<String> = m.resource_patterns.iter().map(|p| format!("`{p}`")).collect();
+        reasons.push(format!("resource `{resource}` does not match {}", patterns.join(", ")));
+    }
+    if m.principal_matches == Some(false) {
+        reasons.push("its Principal does not name this caller".into());
+    }
+    reasons.extend(
+        m.failed_conditions
+            .iter()
+            .map(|c| format!("{} {}: {}", c.operator, c.key, c.reason)),
+    );
+    reasons
+}
+
 pub(crate) fn describe(s: &StatementRef) -> String {
     let sid = s.sid.as_ref().map(|sid| format!(" (Sid `{sid}`)")).unwrap_or_default();
     format!(
@@ -483,23 +501,8 @@ fn write_text(
                 writeln!(out, "  closest Allow statements:")?;
                 for m in near {
                     writeln!(out, "    {}", describe(&m.statement))?;
-                    if !m.resource_matches {
-                        writeln!(
-                            out,
-                            "      - resource `{}` does not match {}",
-                            request.resource(),
-                            m.resource_patterns
-                                .iter()
-                                .map(|p| format!("`{p}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )?;
-                    }
-                    if m.principal_matches == Some(false) {
-                        writeln!(out, "      - its Principal does not name this caller")?;
-                    }
-                    for c in &m.failed_conditions {
-                        writeln!(out, "      - {} {}: {}", c.operator, c.key, c.reason)?;
+                    for reason in near_miss_reasons(m, request.resource()) {
+                        writeln!(out, "      - {reason}")?;
                     }
                 }
                 writeln!(

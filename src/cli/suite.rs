@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::check::{describe, report_setup_error, with_principal, Setup, SetupError};
+use super::check::{describe, near_miss_reasons, report_setup_error, with_principal, Setup, SetupError};
 use super::input::load_policies;
 use super::{render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
@@ -347,18 +347,8 @@ fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<Stri
     }
     for m in near {
         let _ = write!(text, "\n  closest Allow: {}", describe(&m.statement));
-        if !m.resource_matches {
-            let _ = write!(
-                text,
-                "\n    - the resource does not match {}",
-                m.resource_patterns.join(", ")
-            );
-        }
-        if m.principal_matches == Some(false) {
-            let _ = write!(text, "\n    - its Principal does not name the caller");
-        }
-        for c in &m.failed_conditions {
-            let _ = write!(text, "\n    - {} {}: {}", c.operator, c.key, c.reason);
+        for reason in near_miss_reasons(m, case.resource.as_deref().unwrap_or("*")) {
+            let _ = write!(text, "\n    - {reason}");
         }
     }
     for note in &evaluation.notes {
