@@ -28,7 +28,7 @@ fn compile(w: &workload::Workload) -> CompiledPolicySet {
         .policies
         .iter()
         .map(|p| Policy::parse(&p.name, &p.to_json()).unwrap())
-        .collect();
+        .collect::<Result<_, _>>().unwrap();
     set.compile()
 }
 
@@ -69,7 +69,7 @@ mod read_and_compile {
         let text = ram_policy::system::text("AliyunPolardbFullAccess").unwrap();
         bencher.bench(|| {
             let p = Policy::parse("AliyunPolardbFullAccess", black_box(text)).unwrap();
-            [p].into_iter().collect::<PolicySet>().compile()
+            [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile()
         });
     }
 
@@ -78,7 +78,7 @@ mod read_and_compile {
         let text = workload::max_size_policy().to_json();
         bencher.bench(|| {
             let p = Policy::parse("max", black_box(&text)).unwrap();
-            [p].into_iter().collect::<PolicySet>().compile()
+            [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile()
         });
     }
 
@@ -134,7 +134,7 @@ mod wildcard {
         );
         let set = [Policy::parse("p", &text).unwrap()]
             .into_iter()
-            .collect::<PolicySet>()
+            .collect::<Result<PolicySet, _>>().unwrap()
             .compile();
         let request = Request::builder("oss:GetObject")
             .resource("a".repeat(len))

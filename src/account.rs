@@ -285,11 +285,16 @@ impl Account {
             .iter()
             .filter(|a| a.resource_group.is_none())
             .map(|a| a.policy.clone())
-            .collect();
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
         let mut groups: BTreeMap<&str, PolicySet> = BTreeMap::new();
         for a in &attachments {
             if let Some(group) = &a.resource_group {
-                groups.entry(group).or_default().add(a.policy.clone());
+                groups
+                    .entry(group)
+                    .or_default()
+                    .add(a.policy.clone())
+                    .map_err(|e| e.to_string())?;
             }
         }
         let levels = self.control_levels.len().max(extra_control.len());
@@ -301,10 +306,11 @@ impl Account {
                     .chain(extra_control.get(level))
                     .flatten()
                     .cloned()
-                    .collect::<PolicySet>()
-                    .compile()
+                    .collect::<Result<PolicySet, _>>()
+                    .map(|set| set.compile())
+                    .map_err(|e| format!("control-policy level {level}: {e}"))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let mut chain = Chain::new(account_scope.compile())
             .with_caller(caller.clone())
             .with_control_levels(control)
@@ -317,6 +323,11 @@ impl Account {
         }
         Ok(chain)
     }
+}
+
+/// A set of one policy, compiled.
+fn single(policy: Policy) -> CompiledPolicySet {
+    PolicySet::from(policy).compile()
 }
 
 fn whole_file_error(message: String) -> PolicyError {
@@ -484,14 +495,14 @@ impl<'a> Reader<'a> {
         };
         let mut resources = ResourcePolicies::new();
         for (pattern, policy) in &resource_policies {
-            resources.add(pattern, [policy.clone()].into_iter().collect::<PolicySet>().compile());
+            resources.add(pattern, single(policy.clone()));
         }
         // Every role is a resource with a trust policy: one without `trust_policy` trusts
         // nobody, so it cannot be assumed.
         for (name, role) in &roles {
             resources.add_trust(
                 &format!("acs:ram::{account_id}:role/{name}"),
-                role.trust.iter().cloned().collect::<PolicySet>().compile(),
+                role.trust.clone().map(single).unwrap_or_default(),
             );
         }
         Some(Account {

@@ -2,6 +2,7 @@
 //! policy, identity policies at account scope then resource-group scope, resource policies,
 //! and the combination (with the `sts:AssumeRole` both-must-allow rule).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -110,26 +111,60 @@ impl ResourcePolicies {
         self.trust.insert(role_arn.into(), policy);
     }
 
-    /// The policies governing `resource`, and whether it is a role (so the layer is
-    /// `TrustPolicy`).
-    fn for_resource(&self, resource: &str) -> (Vec<&CompiledPolicySet>, bool) {
-        if let Some(trust) = self.trust.get(resource) {
-            return (vec![trust], true);
+    /// The resource-based policies governing `request`'s resource, and the layer they speak
+    /// for (SPEC §5 "Roles as resources", §8.1):
+    /// - `sts:AssumeRole`: only the trust policy of the role the resource names exactly; `None`
+    ///   when that trust policy is not known (an undescribed role, a name that differs in case,
+    ///   `*`, any other resource), which can never give an Allow;
+    /// - any other action on a role's ARN: no resource policy (a trust policy is consulted only
+    ///   for `sts:AssumeRole`, and bucket-policy patterns never apply to a role);
+    /// - anything else: the resource policies whose pattern matches.
+    fn for_request(&self, request: &Request) -> Governing<'_> {
+        let resource = request.resource();
+        if is_assume_role(request) {
+            return match self.trust.get(resource) {
+                Some(trust) => Governing::Trust(trust),
+                None => Governing::UnknownTrust,
+            };
         }
-        let sets = self
-            .by_pattern
-            .iter()
-            .filter(|(p, _)| p.matches(resource))
-            .map(|(_, s)| s)
-            .collect();
-        (sets, false)
+        if is_role_arn(resource) {
+            return Governing::Resources(Vec::new());
+        }
+        Governing::Resources(
+            self.by_pattern
+                .iter()
+                .filter(|(p, _)| p.matches(resource))
+                .map(|(_, s)| s)
+                .collect(),
+        )
     }
+
+    /// The sets of [`Governing`], for near misses.
+    fn sets_for(&self, request: &Request) -> Vec<&CompiledPolicySet> {
+        match self.for_request(request) {
+            Governing::Trust(t) => vec![t],
+            Governing::UnknownTrust => Vec::new(),
+            Governing::Resources(sets) => sets,
+        }
+    }
+}
+
+/// What governs a request's resource on the resource side of the chain.
+enum Governing<'a> {
+    /// `sts:AssumeRole` on a described role: its trust policy.
+    Trust(&'a CompiledPolicySet),
+    /// `sts:AssumeRole` on anything else: a trust policy that is not known.
+    UnknownTrust,
+    /// Any other action: the resource policies that match (possibly none).
+    Resources(Vec<&'a CompiledPolicySet>),
 }
 
 /// The compiled chain for one principal: evaluate many requests against it.
 #[derive(Debug, Clone, Default)]
 pub struct Chain {
     caller: Option<Caller>,
+    /// The caller's ARN, which the evaluation gives `acs:PrincipalARN` (SPEC §4).
+    caller_arn: Option<Box<str>>,
     control_levels: Vec<CompiledPolicySet>,
     session: Option<CompiledPolicySet>,
     account_scope: CompiledPolicySet,
@@ -149,8 +184,20 @@ impl Chain {
 
     /// Sets the caller (principal matching in resource policies; root and service rules).
     pub fn with_caller(mut self, caller: Caller) -> Self {
+        self.caller_arn = caller.arn().map(Into::into);
         self.caller = Some(caller);
         self
+    }
+
+    /// The request as this chain's caller makes it: `acs:PrincipalARN` is derived from the
+    /// caller by the evaluation itself, never left to the embedding program; a value set by
+    /// hand counts only when the caller is unknown (SPEC §4). A request that already carries
+    /// the derived value (the command line's, or one built for this caller) is not copied.
+    fn as_caller_makes<'r>(&self, request: &'r Request) -> Cow<'r, Request> {
+        match &self.caller_arn {
+            Some(arn) if !request.has_principal_arn(arn) => Cow::Owned(request.with_principal_arn(arn)),
+            _ => Cow::Borrowed(request),
+        }
     }
 
     /// Sets the control-policy levels, from the member account (0) up to the Root folder.
@@ -192,6 +239,7 @@ impl Chain {
 
     /// Evaluates a request through the whole chain, with every step and note. Never fails.
     pub fn evaluate(&self, request: &Request) -> Evaluation {
+        let request = &*self.as_caller_makes(request);
         let mut steps = Vec::new();
         let mut errors = Vec::new();
         let mut notes = Vec::new();
@@ -224,6 +272,7 @@ impl Chain {
     /// The decision, the layer and the deciding statements with any condition errors, without
     /// the steps and notes of a full explanation (batch mode's output).
     pub fn evaluate_brief(&self, request: &Request) -> Evaluation {
+        let request = &*self.as_caller_makes(request);
         let mut errors = Vec::new();
         let caller = self.caller.as_ref();
         let (last, layer) = self.run(
@@ -248,6 +297,7 @@ impl Chain {
     /// Just the decision of the whole chain and the layer that made it: the same semantics as
     /// [`Chain::evaluate`], but no explanation and no allocation on the common path.
     pub fn decide(&self, request: &Request) -> (Decision, Layer) {
+        let request = &*self.as_caller_makes(request);
         let caller = self.caller.as_ref();
         let (decision, layer) = self.run(
             request,
@@ -274,11 +324,17 @@ impl Chain {
         };
         match self.caller.as_ref() {
             Some(Caller::Root { account }) => {
-                if resource_account(request.resource()).is_none_or(|a| a.is_empty() || a == &**account || a == "*") {
+                if is_assume_role(request) {
+                    // SPEC §5.1: an account's root identity cannot assume a role.
+                    note(Note::RootCannotAssumeRole);
+                    return (R::of(Decision::ImplicitDeny), Layer::TrustPolicy);
+                }
+                if root_owns(request.resource(), account) {
                     note(Note::RootOwnResource);
                     return (R::of(Decision::Allow), Layer::RootIdentity);
                 }
-                // Another account's resource: only that resource's policy can allow it.
+                // Another account's resource, or text that is not such an ARN: only that
+                // resource's policy can allow it.
                 return self.resource_only(request, eval, &mut note);
             }
             Some(Caller::Service { .. }) => return self.resource_only(request, eval, &mut note),
@@ -347,29 +403,25 @@ impl Chain {
                 return (b, layer_b);
             }
         }
-        let assume_role = is_assume_role(request);
-        if assume_role && layer_b == Layer::TrustPolicy {
-            // Both the caller's identity policies and the role's trust policy must allow it.
-            return match (
-                decision_a.decision() == Decision::Allow,
-                b_decision == Some(Decision::Allow),
-            ) {
-                (true, true) => (
-                    R::merge(Some(decision_a), decision_b.unwrap_or_else(|| R::of(Decision::Allow))),
-                    layer_a,
-                ),
-                (false, _) => {
-                    note(Note::AssumeRoleNeedsBoth);
-                    (R::of(Decision::ImplicitDeny), layer_a)
+        if is_assume_role(request) {
+            // Both the caller's identity policies and the role's trust policy must allow it;
+            // without a known trust policy, Decision B can never be Allow.
+            let a_allows = decision_a.decision() == Decision::Allow;
+            if !a_allows {
+                note(Note::AssumeRoleNeedsBoth);
+            }
+            return match (a_allows, decision_b) {
+                (_, None) => {
+                    note(Note::TrustPolicyUnknown);
+                    (R::of(Decision::ImplicitDeny), Layer::TrustPolicy)
                 }
-                (true, false) => {
+                (true, Some(b)) if b.decision() == Decision::Allow => (R::merge(Some(decision_a), b), layer_a),
+                (false, Some(_)) => (R::of(Decision::ImplicitDeny), layer_a),
+                (true, Some(_)) => {
                     note(Note::TrustPolicyRefuses);
                     (R::of(Decision::ImplicitDeny), Layer::TrustPolicy)
                 }
             };
-        }
-        if assume_role {
-            note(Note::TrustPolicyUnknown);
         }
         if decision_a.decision() == Decision::Allow {
             return (decision_a, layer_a);
@@ -390,6 +442,10 @@ impl Chain {
         let (decision, layer) = self.resource_decision(request, eval);
         match decision {
             Some(r) => (r, layer),
+            None if layer == Layer::TrustPolicy => {
+                note(Note::TrustPolicyUnknown);
+                (R::of(Decision::ImplicitDeny), layer)
+            }
             None => {
                 note(Note::NoResourcePolicy);
                 (R::of(Decision::ImplicitDeny), layer)
@@ -397,19 +453,20 @@ impl Chain {
         }
     }
 
-    /// The basic decision of the resource-based policies that govern the request's resource
-    /// (`None` when there are none), and the layer name to report.
+    /// The basic decision of the resource-based policies that govern the request (`None` when
+    /// there are none, or when the trust policy of an `sts:AssumeRole` is not known), and the
+    /// layer name to report.
     fn resource_decision<R: LayerOutcome>(
         &self,
         request: &Request,
         eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
     ) -> (Option<R>, Layer) {
-        let (sets, is_role) = self.resources.for_resource(request.resource());
-        let layer = if is_role {
-            Layer::TrustPolicy
-        } else {
-            Layer::ResourcePolicy
+        let sets = match self.resources.for_request(request) {
+            Governing::Trust(trust) => return (Some(eval(Layer::TrustPolicy, None, trust)), Layer::TrustPolicy),
+            Governing::UnknownTrust => return (None, Layer::TrustPolicy),
+            Governing::Resources(sets) => sets,
         };
+        let layer = Layer::ResourcePolicy;
         let mut denied: Option<R> = None;
         let mut allowed: Option<R> = None;
         let mut any = false;
@@ -434,6 +491,7 @@ impl Chain {
         if evaluation.decision != Decision::ImplicitDeny {
             return Vec::new();
         }
+        let request = &*self.as_caller_makes(request);
         let caller = self.caller.as_ref();
         let mut sets: Vec<&CompiledPolicySet> = Vec::new();
         match evaluation.layer {
@@ -451,9 +509,7 @@ impl Chain {
                 sets.push(&self.account_scope);
                 sets.extend(self.resource_group_set(request));
             }
-            Layer::ResourcePolicy | Layer::TrustPolicy => {
-                sets.extend(self.resources.for_resource(request.resource()).0)
-            }
+            Layer::ResourcePolicy | Layer::TrustPolicy => sets.extend(self.resources.sets_for(request)),
             Layer::RootIdentity => {}
         }
         let mut misses: Vec<NearMiss> = sets
@@ -527,6 +583,7 @@ enum Note {
     TrustPolicyRefuses,
     TrustPolicyUnknown,
     NoResourcePolicy,
+    RootCannotAssumeRole,
 }
 
 impl Note {
@@ -545,9 +602,10 @@ impl Note {
             }
             Note::TrustPolicyRefuses => "the role's trust policy does not allow this caller to assume the role".into(),
             Note::TrustPolicyUnknown => format!(
-                "the trust policy of `{}` is not known here, so only the caller's side of sts:AssumeRole was checked",
-                request.resource()
+                "no trust policy is known for `{}` (a role this evaluation does not describe, a name that differs in case from a described role, or not a role's ARN), so the role's side of sts:AssumeRole cannot allow it",
+                crate::error::visible(request.resource())
             ),
+            Note::RootCannotAssumeRole => "an account's root identity cannot assume a role".into(),
             Note::NoResourcePolicy => {
                 "no resource-based policy governs this resource, and only one could allow this caller".into()
             }
@@ -557,6 +615,22 @@ impl Note {
 
 fn is_assume_role(request: &Request) -> bool {
     request.action_folded() == "sts:assumerole"
+}
+
+/// Whether the account's root identity owns `resource` (SPEC §5): the request resource `*`, or
+/// an ARN that starts with `acs:`, has five fields and whose account field is the root's
+/// account id, empty or `*`. Anything else (another account's resource, text that is not such
+/// an ARN) is not the root's.
+fn root_owns(resource: &str, account: &str) -> bool {
+    resource == "*" || resource_account(resource).is_some_and(|a| a.is_empty() || a == account || a == "*")
+}
+
+/// Whether `resource` is a RAM role's ARN (`acs:ram:<region>:<account>:role/<name>`).
+fn is_role_arn(resource: &str) -> bool {
+    let mut parts = resource.splitn(5, ':');
+    parts.next() == Some("acs")
+        && parts.next() == Some("ram")
+        && parts.nth(2).is_some_and(|relative| relative.starts_with("role/"))
 }
 
 /// The account field of an ARN (`acs:<service>:<region>:<account>:<relative-id>`).
@@ -577,7 +651,7 @@ mod tests {
 
     fn set(kind: PolicyKind, text: &str) -> CompiledPolicySet {
         let p = Policy::from_bytes("p", "p.json", kind, text.as_bytes()).unwrap();
-        [p].into_iter().collect::<PolicySet>().compile()
+        [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile()
     }
 
     fn allow(action: &str) -> CompiledPolicySet {

@@ -27,7 +27,8 @@ pub use policy::{
 };
 pub use request::{Context, Request, RequestBuilder, RequestValue};
 pub use set::{
-    CompiledPolicySet, ConditionError, ConditionMiss, Decision, NearMiss, PolicySet, Response, StatementRef,
+    CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, Response,
+    StatementRef,
 };
 pub use value::{Decimal, Instant};
 pub use wildcard::Pattern;

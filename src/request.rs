@@ -72,7 +72,36 @@ impl Request {
     pub fn context(&self) -> &Context {
         &self.context
     }
+
+    /// Whether `acs:PrincipalARN` holds exactly `arn`, and nothing else.
+    pub(crate) fn has_principal_arn(&self, arn: &str) -> bool {
+        matches!(self.context.get_folded(PRINCIPAL_ARN), [only] if only.text() == arn)
+    }
+
+    /// This request with `acs:PrincipalARN` set to `arn` alone (SPEC §4: the evaluation derives
+    /// it from the caller it knows, whatever the request said).
+    pub(crate) fn with_principal_arn(&self, arn: &str) -> Request {
+        let mut request = self.clone();
+        let entry = ContextEntry {
+            key: "acs:PrincipalARN".into(),
+            key_folded: PRINCIPAL_ARN.into(),
+            values: vec![RequestValue::new(arn.to_owned())],
+        };
+        let entries = &mut request.context.entries;
+        match entries.binary_search_by(|e| (*e.key_folded).cmp(PRINCIPAL_ARN)) {
+            Ok(i) => {
+                if let Some(slot) = entries.get_mut(i) {
+                    *slot = entry;
+                }
+            }
+            Err(i) => entries.insert(i, entry),
+        }
+        request
+    }
 }
+
+/// `acs:PrincipalARN`, folded.
+const PRINCIPAL_ARN: &str = "acs:principalarn";
 
 /// Builds a [`Request`]; [`RequestBuilder::build`] checks it.
 #[derive(Debug, Clone)]
@@ -99,6 +128,15 @@ impl RequestBuilder {
     /// Adds one value of a context key; adding a key again gives it several values.
     pub fn context(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.context.push((key.into(), value.into()));
+        self
+    }
+
+    /// Gives `key` exactly this value, replacing any value the request gave it (matched ASCII
+    /// case-insensitively).
+    pub fn context_set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        self.context.retain(|(k, _)| !k.eq_ignore_ascii_case(&key));
+        self.context.push((key, value.into()));
         self
     }
 

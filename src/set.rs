@@ -153,7 +153,7 @@ impl PolicySet {
         let results = map_in_parallel(documents, total >= PARALLEL_BYTES, |(name, text)| {
             Policy::parse(name, text)
         });
-        if results.len() != documents.len() {
+        let Some(results) = results else {
             return Err(vec![PolicyErrors {
                 origin: "<reader>".into(),
                 text: "".into(),
@@ -163,25 +163,47 @@ impl PolicySet {
                     help: None,
                 }],
             }]);
-        }
-        let mut policies = Vec::with_capacity(results.len());
+        };
+        let mut set = PolicySet::new();
         let mut errors = Vec::new();
         for result in results {
-            match result {
-                Ok(p) => policies.push(p),
+            match result.map(|p| set.add(p)) {
+                Ok(Ok(())) => {}
+                Ok(Err(duplicate)) => errors.push(PolicyErrors {
+                    origin: duplicate.second.as_str().into(),
+                    text: "".into(),
+                    errors: vec![crate::error::PolicyError {
+                        location: crate::error::Location::default(),
+                        message: duplicate.to_string(),
+                        help: None,
+                    }],
+                }),
                 Err(e) => errors.push(e),
             }
         }
         if errors.is_empty() {
-            Ok(PolicySet { policies })
+            Ok(set)
         } else {
             Err(errors)
         }
     }
 
-    /// Adds a policy.
-    pub fn add(&mut self, policy: Policy) {
-        self.policies.push(policy);
+    /// Adds a policy. A set's policy names are unique, since explanations name statements by
+    /// policy name: a second policy of the same name is an error, unless it is the very same
+    /// policy (attached to a user and to one of its groups, say), which is kept once.
+    pub fn add(&mut self, policy: Policy) -> Result<(), DuplicatePolicyName> {
+        match self.policies.iter().find(|p| p.name() == policy.name()) {
+            Some(existing) if *existing == policy => Ok(()),
+            Some(existing) => Err(DuplicatePolicyName {
+                name: policy.name().to_owned(),
+                first: existing.origin().to_string(),
+                second: policy.origin().to_string(),
+            }),
+            None => {
+                self.policies.push(policy);
+                Ok(())
+            }
+        }
     }
 
     /// The policies, in the order they were added.
@@ -195,11 +217,33 @@ impl PolicySet {
     }
 }
 
-impl FromIterator<Policy> for PolicySet {
+/// Two different policies of one name in one set ([`PolicySet::add`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("two different policies named `{name}` in one set (from `{first}` and from `{second}`): a set's policy names must be unique; rename one")]
+pub struct DuplicatePolicyName {
+    /// The name.
+    pub name: String,
+    /// Where the first came from.
+    pub first: String,
+    /// Where the second came from.
+    pub second: String,
+}
+
+impl From<Policy> for PolicySet {
+    /// A set of one policy.
+    fn from(policy: Policy) -> Self {
+        PolicySet { policies: vec![policy] }
+    }
+}
+
+impl FromIterator<Policy> for Result<PolicySet, DuplicatePolicyName> {
+    /// Collects policies into a set with [`PolicySet::add`].
     fn from_iter<I: IntoIterator<Item = Policy>>(iter: I) -> Self {
-        PolicySet {
-            policies: iter.into_iter().collect(),
+        let mut set = PolicySet::new();
+        for policy in iter {
+            set.add(policy)?;
         }
+        Ok(set)
     }
 }
 
@@ -410,9 +454,11 @@ impl CompiledPolicySet {
             .flat_map(|p| p.statements().iter().map(move |s| (p, s)))
             .collect();
         // Compiling statements (patterns, references) is independent work; only the index is
-        // built in order. A stopped thread's statements would be missing, and
-        // `statement_count` would say so.
-        let compiled = map_in_parallel(&all, all.len() >= PARALLEL_STATEMENTS, |(p, s)| compile_statement(p, s));
+        // built in order. If a worker stopped, this thread compiles everything again: a set
+        // has every statement, or compiling fails here (it never loses a Deny).
+        let compile = |(p, s): &(&Policy, &Statement)| compile_statement(p, s);
+        let compiled = map_in_parallel(&all, all.len() >= PARALLEL_STATEMENTS, compile)
+            .unwrap_or_else(|| all.iter().map(compile).collect());
         let mut statements = Vec::with_capacity(compiled.len());
         let mut index = Indexer {
             services: FxHashMap::default(),
@@ -614,11 +660,15 @@ impl CompiledStatement {
         }
     }
 
+    /// Whether the statement's `Principal` (resource-based policies) names the caller. An
+    /// unknown caller (`None`) fails closed: it may be anyone, so a `Deny` applies whatever
+    /// principal it names, and an `Allow` only when it names everyone (`*`). An `Allow` never
+    /// needs less of the caller than a `Deny` does.
     fn principal_matches(&self, caller: Option<&Caller>) -> bool {
         match (&self.principal, caller) {
             (None, _) => true,
             (Some(p), Some(caller)) => caller.matches(p),
-            (Some(_), None) => false,
+            (Some(p), None) => self.effect == Effect::Deny || p.any,
         }
     }
 
@@ -677,26 +727,33 @@ impl CompiledStatement {
 }
 
 /// `f` over every item, in order: on every core (up to 8) when `parallel`, else on this thread.
-/// A worker that stopped (none does: `f` never panics on checked input) leaves its items out;
-/// callers compare the lengths.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], parallel: bool, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// Either every item's result comes back, or `None`: a worker that stopped (none does: `f`
+/// never panics on checked input) must never leave items out, since a lost statement could be
+/// a lost `Deny`.
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], parallel: bool, f: impl Fn(&T) -> R + Sync) -> Option<Vec<R>> {
     let threads = if parallel {
         std::thread::available_parallelism().map_or(1, usize::from).min(8)
     } else {
         1
     };
     if threads <= 1 {
-        return items.iter().map(&f).collect();
+        return Some(items.iter().map(&f).collect());
     }
     let size = items.len().div_ceil(threads).max(1);
     let f = &f;
-    std::thread::scope(|scope| {
+    let results = std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(size)
             .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
+        let mut results = Vec::with_capacity(items.len());
+        for handle in handles {
+            results.extend(handle.join().ok()?);
+        }
+        Some(results)
+    })?;
+    // INVARIANT: every worker returned one result per item of its chunk.
+    (results.len() == items.len()).then_some(results)
 }
 
 /// One statement, compiled, with its action patterns folded (for the index).
@@ -749,6 +806,80 @@ mod tests {
     };
 
     #[test]
+    fn f8_a_stopped_worker_fails_the_whole_map() {
+        let items: Vec<u32> = (0..64).collect();
+        let all = map_in_parallel(&items, true, |i| i * 2).unwrap();
+        assert_eq!(all.len(), 64);
+        assert_eq!(all[63], 126);
+        // A worker that panics must not leave its items out silently.
+        let lost = map_in_parallel(&items, true, |i| {
+            assert!(*i != 40, "worker stops");
+            *i
+        });
+        if std::thread::available_parallelism().map_or(1, usize::from) > 1 {
+            assert!(lost.is_none());
+        }
+    }
+
+    #[test]
+    fn f8_compiled_set_has_every_statement_of_a_large_set() {
+        let text = format!(
+            r#"{{"Version": "1", "Statement": [{}]}}"#,
+            (0..3000)
+                .map(|i| format!(r#"{{"Effect": "{}", "Action": "ecs:A{i}", "Resource": "*"}}"#, if i % 2 == 0 { "Deny" } else { "Allow" }))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let p = Policy::parse("p", &text).unwrap();
+        let mut set = PolicySet::new();
+        set.add(p).unwrap();
+        assert_eq!(set.compile().statement_count(), 3000);
+    }
+
+    #[test]
+    fn f9_policy_names_are_unique_in_a_set() {
+        let a = Policy::from_bytes("p", "a/p.json", crate::PolicyKind::Identity, br#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#).unwrap();
+        let b = Policy::from_bytes("p", "b/p.json", crate::PolicyKind::Identity, br#"{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "ecs:*", "Resource": "*"}]}"#).unwrap();
+        let mut set = PolicySet::new();
+        set.add(a.clone()).unwrap();
+        // The very same policy again (a user's and its group's attachment) is kept once.
+        set.add(a.clone()).unwrap();
+        assert_eq!(set.policies().len(), 1);
+        let err = set.add(b.clone()).unwrap_err();
+        assert!(err.to_string().contains("a/p.json") && err.to_string().contains("b/p.json"), "{err}");
+        assert!([a, b].into_iter().collect::<Result<PolicySet, _>>().is_err());
+    }
+
+    #[test]
+    fn f6_unknown_caller_fails_closed_on_principal() {
+        let p = Policy::from_bytes(
+            "bucket",
+            "bucket.json",
+            crate::PolicyKind::Resource,
+            br#"{"Version": "1", "Statement": [
+                {"Effect": "Deny", "Action": "oss:*", "Resource": "*", "Principal": "*"},
+                {"Effect": "Allow", "Action": "oss:Get*", "Resource": "*", "Principal": {"RAM": ["acs:ram::1:root"]}}]}"#,
+        )
+        .unwrap();
+        let set = [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile();
+        let r = Request::builder("oss:GetObject").build().unwrap();
+        assert_eq!(set.authorize(&r).decision, Decision::ExplicitDeny);
+        assert_eq!(set.decide(&r), Decision::ExplicitDeny);
+        let p = Policy::from_bytes(
+            "bucket",
+            "bucket.json",
+            crate::PolicyKind::Resource,
+            br#"{"Version": "1", "Statement": [
+                {"Effect": "Deny", "Action": "oss:*", "Resource": "*", "Principal": {"RAM": ["acs:ram::1:user/x"]}},
+                {"Effect": "Allow", "Action": "oss:*", "Resource": "*", "Principal": "*"}]}"#,
+        )
+        .unwrap();
+        let set = [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile();
+        // The unknown caller may be user x: the Deny applies.
+        assert_eq!(set.authorize(&r).decision, Decision::ExplicitDeny);
+    }
+
+    #[test]
     fn deny_overrides_and_index_finds_wildcards() {
         let p = Policy::parse(
             "p",
@@ -758,7 +889,7 @@ mod tests {
                 {"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]}"#,
         )
         .unwrap();
-        let set: PolicySet = [p].into_iter().collect();
+        let set: PolicySet = [p].into_iter().collect::<Result<_, _>>().unwrap();
         let set = set.compile();
         let r = |a: &str| set.authorize(&Request::builder(a).build().unwrap());
         assert_eq!(r("polardb:DescribeDBClusters").decision, Decision::Allow);

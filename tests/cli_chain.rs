@@ -157,8 +157,11 @@ fn assume_role_and_principal_errors() {
     let o = assume("acs:ram::999:user/carol");
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("belongs to account 999"), "{}", err(&o));
+    // SPEC §5.1: an account's root identity cannot assume a role.
     let o = assume("root");
-    assert_eq!(code(&o), 0);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["layer"], "TrustPolicy");
 }
 
 #[test]

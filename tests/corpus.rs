@@ -156,7 +156,7 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
         let mut set = PolicySet::new();
         for name in &names {
             match policies.get(name) {
-                Some(p) => set.add(p.clone()),
+                Some(p) => set.add(p.clone()).unwrap(),
                 None => fail(&case.name, format!("unknown or invalid policy `{name}`")),
             }
         }

@@ -35,7 +35,7 @@ fn allow_all(extra: &str) -> String {
 }
 
 fn decide(policy: &Policy, request: &Request) -> Decision {
-    let set: PolicySet = [policy.clone()].into_iter().collect();
+    let set: PolicySet = [policy.clone()].into_iter().collect::<Result<_, _>>().unwrap();
     let compiled = set.compile();
     let full = compiled.authorize(request).decision;
     assert_eq!(compiled.decide(request), full);
@@ -200,7 +200,7 @@ fn a_million_context_values() {
         b = b.context("my:ip", format!("host-{i}"));
     }
     let request = b.build().unwrap();
-    let set: PolicySet = [policy].into_iter().collect();
+    let set: PolicySet = [policy].into_iter().collect::<Result<_, _>>().unwrap();
     let response = set.compile().authorize(&request);
     assert_eq!(response.decision, Decision::ExplicitDeny);
     assert_eq!(response.errors.len(), 1);

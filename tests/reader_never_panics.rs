@@ -513,9 +513,9 @@ fn every_operator() -> &'static CompiledPolicySet {
         }
         let text = format!("{{\"Version\": \"1\", \"Statement\": [{}]}}", statements.join(",\n"));
         let mut set = PolicySet::new();
-        set.add(Policy::parse("every-operator", &text).unwrap());
+        set.add(Policy::parse("every-operator", &text).unwrap()).unwrap();
         for (i, text) in SYSTEM.iter().enumerate() {
-            set.add(Policy::parse(&format!("system{i}"), text).unwrap());
+            set.add(Policy::parse(&format!("system{i}"), text).unwrap()).unwrap();
         }
         assert!(set.policies().len() > SYSTEM.len());
         set.compile()

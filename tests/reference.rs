@@ -22,7 +22,7 @@ use ram_policy::{Decision, Effect, Policy, PolicySet, Request};
 /// The library's answer, in the reference's terms, after checking what the reference does not
 /// compute: the details of deciding statements and condition errors.
 fn library(policies: &[Policy], request: &GenRequest, seen: &RefRequest) -> Result<Verdict, TestCaseError> {
-    let set: PolicySet = policies.iter().cloned().collect();
+    let set: PolicySet = policies.iter().cloned().collect::<Result<_, _>>().unwrap();
     let compiled = set.compile();
     let built = build(request);
     let response = compiled.authorize(&built);

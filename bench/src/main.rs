@@ -78,7 +78,7 @@ fn load(w: &Workload) -> Loaded {
     for (p, json) in w.policies.iter().zip(&documents) {
         let policy = Policy::parse(&p.name, json)
             .unwrap_or_else(|e| fail(format!("ram-policy rejects {} of {}: {e}", p.name, w.name)));
-        set.add(policy);
+        set.add(policy).expect("unique policy names");
     }
     let ram = set.compile();
     let ram_setup = start.elapsed();

@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let policies = generate::parse_all(&case);
     let seen = generate::RefRequest::new(&case.request);
     let expected = generate::reference(&policies, &seen);
-    let compiled = policies.iter().cloned().collect::<PolicySet>().compile();
+    let compiled = policies.iter().cloned().collect::<Result<PolicySet, _>>().unwrap().compile();
     let request = generate::build(&case.request);
     let response = compiled.authorize(&request);
     assert_eq!(response.decision, expected.decision, "\n{}", generate::describe(&case));

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!policy.statements().is_empty());
                 let again = Policy::from_bytes("fuzz", "fuzz.json", kind, data).expect("read twice");
                 assert_eq!(again, policy);
-                let set: PolicySet = [policy].into_iter().collect();
+                let set: PolicySet = [policy].into_iter().collect::<Result<_, _>>().unwrap();
                 let compiled = set.compile();
                 let request = Request::builder("ecs:DescribeInstances")
                     .resource("acs:ecs:cn-hangzhou:123456789012:instance/i-1")

@@ -142,7 +142,7 @@ impl Setup {
         };
         let mut extra_control: Vec<Vec<Policy>> = Vec::new();
         for arg in control {
-            let (level, what) = split_level(arg);
+            let (level, what) = split_level(arg).map_err(SetupError::Usage)?;
             let loaded = load_policies(&[what.to_owned()], PolicyKind::Control).map_err(SetupError::Input)?;
             documents.extend(loaded.errors);
             if extra_control.len() <= level {
@@ -155,7 +155,7 @@ impl Setup {
         if !documents.is_empty() {
             return Err(SetupError::Policies(documents));
         }
-        Ok(Setup::new(account, adhoc, session, extra_control))
+        Setup::new(account, adhoc, session, extra_control).map_err(SetupError::Usage)
     }
 
     /// A setup from policies already read: an account, or the anonymous user's identity
@@ -165,33 +165,42 @@ impl Setup {
         adhoc: Option<Vec<Policy>>,
         session: Option<Vec<Policy>>,
         extra_control: Vec<Vec<Policy>>,
-    ) -> Setup {
-        let session = session.map(|s| s.into_iter().collect::<PolicySet>().compile());
+    ) -> Result<Setup, String> {
+        let compile = |policies: Vec<Policy>| {
+            policies
+                .into_iter()
+                .collect::<Result<PolicySet, _>>()
+                .map(|set| set.compile())
+                .map_err(|e| e.to_string())
+        };
+        let session = session.map(compile).transpose()?;
         let adhoc_policies = adhoc
             .iter()
             .flatten()
             .map(|p| (p.name().to_owned(), p.origin().to_string(), p.statements().len()))
             .collect();
-        let adhoc = adhoc.map(|identity| {
-            let mut chain = Chain::new(identity.into_iter().collect::<PolicySet>().compile()).with_control_levels(
-                extra_control
+        let adhoc = match adhoc {
+            Some(identity) => {
+                let levels = extra_control
                     .iter()
-                    .map(|l| l.iter().cloned().collect::<PolicySet>().compile())
-                    .collect(),
-            );
-            if let Some(s) = &session {
-                chain = chain.with_session(s.clone());
+                    .map(|level| compile(level.clone()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut chain = Chain::new(compile(identity)?).with_control_levels(levels);
+                if let Some(s) = &session {
+                    chain = chain.with_session(s.clone());
+                }
+                Some(chain)
             }
-            chain
-        });
-        Setup {
+            None => None,
+        };
+        Ok(Setup {
             account,
             adhoc,
             adhoc_policies,
             session,
             extra_control,
             chains: HashMap::new(),
-        }
+        })
     }
 
     /// A chain for `principal` with `session` as its session policy (not cached).
@@ -244,13 +253,27 @@ impl Setup {
     }
 }
 
-/// `2:policy.json` → (2, "policy.json"); a path without a level prefix is level 0.
-fn split_level(arg: &str) -> (usize, &str) {
+/// The highest control-policy level a command line or suite may name. Resource Directory
+/// nests folders at most five deep below the Root folder, so a real level is far below this;
+/// anything larger is a mistake, refused rather than allocated.
+pub(crate) const MAX_CONTROL_LEVEL: usize = 16;
+
+/// `2:policy.json` → (2, "policy.json"); a path without a level prefix is level 0. A level
+/// prefix that is not a number from 0 to [`MAX_CONTROL_LEVEL`] is an error: it must never be
+/// read as another level (or drop the policy).
+pub(crate) fn split_level(arg: &str) -> Result<(usize, &str), String> {
     match arg.split_once(':') {
         Some((level, rest)) if !level.is_empty() && level.bytes().all(|b| b.is_ascii_digit()) => {
-            (level.parse().unwrap_or(0), rest)
+            match level.parse::<usize>() {
+                Ok(n) if n <= MAX_CONTROL_LEVEL => Ok((n, rest)),
+                _ => Err(format!(
+                    "invalid control-policy level `{}` in `{}`: a level is a number from 0 (the member account) to {MAX_CONTROL_LEVEL}",
+                    crate::error::visible(level),
+                    crate::error::visible(arg)
+                )),
+            }
         }
-        _ => (0, arg),
+        _ => Ok((0, arg)),
     }
 }
 
@@ -263,10 +286,12 @@ pub(crate) fn report_setup_error(err: &mut dyn Write, e: SetupError, color: bool
     Exit::Error
 }
 
-/// Adds the principal's ARN as `acs:PrincipalARN` unless the request sets it.
+/// Gives `acs:PrincipalARN` the principal's ARN, replacing a value the request set: the
+/// evaluation derives it from the caller it knows (SPEC §4), and the output shows the request
+/// as it was evaluated.
 pub(crate) fn with_principal(builder: RequestBuilder, caller: Option<&Caller>) -> RequestBuilder {
     match caller.and_then(Caller::arn) {
-        Some(arn) => builder.context_default("acs:PrincipalARN", arn),
+        Some(arn) => builder.context_set("acs:PrincipalARN", arn),
         None => builder,
     }
 }

@@ -257,7 +257,9 @@ fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>
     let session = case
         .session
         .clone()
-        .map(|p| p.into_iter().collect::<PolicySet>().compile());
+        .map(|p| p.into_iter().collect::<Result<PolicySet, _>>().map(|set| set.compile()))
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let owned;
     let (chain, caller) = match session {
         Some(session) => {
@@ -592,9 +594,16 @@ impl SuiteReader<'_> {
         policies.extend(session.iter().flatten().cloned());
         policies.extend(control.iter().flatten().cloned());
         policies.extend(cases.iter().flat_map(|c| c.session.iter().flatten().cloned()));
+        let setup = match Setup::new(account, adhoc, session, control) {
+            Ok(setup) => setup,
+            Err(message) => {
+                self.error(root.span, message);
+                return None;
+            }
+        };
         Some(Suite {
             path: path.to_path_buf(),
-            setup: Setup::new(account, adhoc, session, control),
+            setup,
             policies,
             cases,
         })
