@@ -190,13 +190,22 @@ impl Account {
     pub fn caller(&self, principal: &str) -> Result<Caller, String> {
         let account: Box<str> = self.account_id.clone();
         let local = if let Some(rest) = principal.strip_prefix("acs:ram:") {
+            // `acs:ram::ACCOUNT:RELATIVE`: RAM ARNs have an empty region field.
             let (arn_account, relative) = rest
-                .trim_start_matches(':')
-                .split_once(':')
-                .ok_or_else(|| format!("`{principal}` is not a RAM ARN such as `acs:ram::{account}:user/NAME`"))?;
+                .strip_prefix(':')
+                .and_then(|r| r.split_once(':'))
+                .filter(|(a, r)| !a.is_empty() && !r.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` is not a RAM ARN such as `acs:ram::{account}:user/NAME`",
+                        crate::error::visible(principal)
+                    )
+                })?;
             if arn_account != &*account {
                 return Err(format!(
-                    "`{principal}` belongs to account {arn_account}, but {} describes account {account}",
+                    "`{}` belongs to account {}, but {} describes account {account}",
+                    crate::error::visible(principal),
+                    crate::error::visible(arn_account),
                     self.origin
                 ));
             }
@@ -233,9 +242,13 @@ impl Account {
             });
         }
         if let Some(name) = local.strip_prefix("service/") {
-            if !name.is_empty() {
+            if is_service_name(name) {
                 return Ok(Caller::Service { name: name.into() });
             }
+            return Err(format!(
+                "invalid service principal `{}`: a cloud service is named like `ecs.aliyuncs.com`",
+                crate::error::visible(name)
+            ));
         }
         Err(format!(
             "invalid principal `{principal}`: expected user/NAME, role/NAME, role/NAME/SESSION, root, service/NAME.aliyuncs.com or an ARN"
@@ -323,6 +336,24 @@ impl Account {
         }
         Ok(chain)
     }
+}
+
+/// Whether `name` is a service principal's name: `<code>.aliyuncs.com`, the code made of
+/// lower-case letters, digits, `-` and `.`.
+fn is_service_name(name: &str) -> bool {
+    name.strip_suffix(".aliyuncs.com").is_some_and(|code| {
+        !code.is_empty()
+            && !code.starts_with('.')
+            && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    })
+}
+
+/// Whether a `resource_policies` key names a role: `acs:ram:<region>:<account>:role/…`.
+fn names_a_role(pattern: &str) -> bool {
+    let mut parts = pattern.splitn(5, ':');
+    parts.next() == Some("acs")
+        && parts.next() == Some("ram")
+        && parts.nth(2).is_some_and(|relative| relative.starts_with("role/"))
 }
 
 /// A set of one policy, compiled.
@@ -465,6 +496,18 @@ impl<'a> Reader<'a> {
                 "resource_policies" => {
                     for (pattern, reference) in self.object(node, "`resource_policies`") {
                         let label = format!("resource_policies.{}", pattern.text);
+                        if names_a_role(&pattern.text) {
+                            // SPEC §8.1: a role's resource policy is its trust policy.
+                            self.error_help(
+                                pattern.span,
+                                format!(
+                                    "`resource_policies` key `{}` names a role, but a role's resource policy is its `trust_policy`",
+                                    crate::error::visible(&pattern.text)
+                                ),
+                                Some("give the policy as the role's `trust_policy` under `roles`".into()),
+                            );
+                            continue;
+                        }
                         if let Some(p) = self.reference(reference, PolicyKind::Resource, &label) {
                             resource_policies.push((Box::<str>::from(pattern.text.as_str()), p));
                         }
@@ -699,7 +742,14 @@ impl<'a> Reader<'a> {
         for (key, value) in self.object(node, "a user") {
             match key.text.as_str() {
                 "id" => match &value.value {
-                    Value::String(id) => user.id = Some(id.as_str().into()),
+                    Value::String(id) if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                        user.id = Some(id.as_str().into())
+                    }
+                    Value::String(id) => self.error_help(
+                        value.span,
+                        format!("user id `{}` is not numeric", crate::error::visible(id)),
+                        Some("a user's `id` is its numeric user id, as bucket policies name users, such as \"20000000001\"".into()),
+                    ),
                     _ => self.wrong_type(value, "`id`", "the user's numeric id as a string"),
                 },
                 "policies" => user.attachments = self.attachments(&format!("users.{name}"), value),
