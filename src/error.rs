@@ -155,7 +155,18 @@ impl fmt::Display for PolicyErrors {
 
 /// A request that cannot be evaluated: it is refused when it is built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RequestError {
+    /// The request is larger than a request may be (SPEC §4 request limits).
+    #[error("the request is too large: {what} is {size}, over the limit of {limit}")]
+    TooLarge {
+        /// What is too large (`the action`, `the value of \`key\``, `the context`).
+        what: String,
+        /// Its size, with the unit.
+        size: String,
+        /// The limit, with the unit.
+        limit: String,
+    },
     /// The action is not of the form `service:Name`.
     #[error("invalid action `{action}`: {reason}")]
     Action {

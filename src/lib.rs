@@ -25,7 +25,7 @@ pub use policy::{
     ActionClause, Effect, PatternText, Policy, PolicyKind, Principal, ResourceClause, Statement, MAX_DOCUMENT_BYTES,
     MAX_STATEMENTS,
 };
-pub use request::{Context, Request, RequestBuilder, RequestValue};
+pub use request::{limits as request_limits, Context, Request, RequestBuilder, RequestValue};
 pub use set::{
     CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, Response,
     StatementRef,

@@ -2,11 +2,38 @@
 //! checked and prepared once when it is built so that evaluation does no parsing.
 
 use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::error::{visible, RequestError};
 use crate::value::{parse_address, parse_bool, Decimal, Instant};
 use crate::wildcard::fold_case;
+
+/// Request limits (SPEC §4): requests are untrusted input, and with these limits and the
+/// document limits of SPEC §1 one decision ends in bounded time whatever the policies.
+pub mod limits {
+    /// Largest action, in bytes.
+    pub const ACTION_BYTES: usize = 256;
+    /// Largest resource, in bytes.
+    pub const RESOURCE_BYTES: usize = 4 * 1024;
+    /// Largest condition key, in bytes.
+    pub const KEY_BYTES: usize = 256;
+    /// Largest context value, in bytes.
+    pub const VALUE_BYTES: usize = 4 * 1024;
+    /// Most distinct condition keys.
+    pub const KEYS: usize = 1_000;
+    /// Most context values, over every key.
+    pub const VALUES: usize = 10_000;
+}
+
+fn too_large(what: impl Into<String>, size: usize, limit: usize, unit: &str) -> RequestError {
+    RequestError::TooLarge {
+        what: what.into(),
+        size: format!("{size} {unit}"),
+        limit: format!("{limit} {unit}"),
+    }
+}
 
 /// A checked, prepared request.
 #[derive(Debug, Clone)]
@@ -152,14 +179,25 @@ impl RequestBuilder {
 
     /// Checks the request and prepares it for evaluation. `acs:CurrentTime` defaults to now.
     pub fn build(self) -> Result<Request, RequestError> {
+        if self.action.len() > limits::ACTION_BYTES {
+            return Err(too_large("the action", self.action.len(), limits::ACTION_BYTES, "bytes"));
+        }
         check_action(&self.action)?;
+        if self.resource.len() > limits::RESOURCE_BYTES {
+            return Err(too_large("the resource", self.resource.len(), limits::RESOURCE_BYTES, "bytes"));
+        }
         check_resource(&self.resource)?;
         if let Some(group) = &self.resource_group {
-            if group.is_empty() || has_space_or_control(group) {
+            if group.is_empty() || group.len() > limits::RESOURCE_BYTES || has_space_or_control(group) {
                 return Err(RequestError::ResourceGroup(visible(group)));
             }
         }
+        if self.context.len() > limits::VALUES {
+            return Err(too_large("the context", self.context.len(), limits::VALUES, "values"));
+        }
         let mut entries: Vec<ContextEntry> = Vec::new();
+        // Folded key → its entry: a request may carry up to a thousand keys.
+        let mut position: FxHashMap<Box<str>, usize> = FxHashMap::default();
         for (key, value) in self.context {
             if key.is_empty() || has_space_or_control(&key) {
                 return Err(RequestError::ContextKey {
@@ -167,16 +205,39 @@ impl RequestBuilder {
                     reason: "a key is non-empty and has no spaces or control characters".into(),
                 });
             }
+            if key.len() > limits::KEY_BYTES {
+                return Err(too_large(
+                    format!("the condition key `{}`", visible(&key)),
+                    key.len(),
+                    limits::KEY_BYTES,
+                    "bytes",
+                ));
+            }
+            if value.len() > limits::VALUE_BYTES {
+                return Err(too_large(
+                    format!("a value of `{}`", visible(&key)),
+                    value.len(),
+                    limits::VALUE_BYTES,
+                    "bytes",
+                ));
+            }
             let folded = fold_case(&key);
             check_well_known(&folded, &key, &value)?;
             let value = RequestValue::new(value);
-            match entries.iter_mut().find(|e| *e.key_folded == *folded) {
+            match position.get(folded.as_str()).and_then(|&i| entries.get_mut(i)) {
                 Some(entry) => entry.values.push(value),
-                None => entries.push(ContextEntry {
-                    key: key.into(),
-                    key_folded: folded.into(),
-                    values: vec![value],
-                }),
+                None => {
+                    if entries.len() == limits::KEYS {
+                        return Err(too_large("the context", limits::KEYS + 1, limits::KEYS, "keys"));
+                    }
+                    let folded: Box<str> = folded.into();
+                    position.insert(folded.clone(), entries.len());
+                    entries.push(ContextEntry {
+                        key: key.into(),
+                        key_folded: folded,
+                        values: vec![value],
+                    });
+                }
             }
         }
         if !entries.iter().any(|e| &*e.key_folded == "acs:currenttime") {

@@ -139,12 +139,27 @@ pub fn parse_network(text: &str) -> Option<IpNet> {
     if let Ok(addr) = text.parse::<IpAddr>() {
         return Some(IpNet::from(addr));
     }
-    text.parse::<IpNet>().ok().map(|net| net.trunc())
+    // SPEC §3: octets and prefix lengths with leading zeros (`10.0.0.01/32`, `/08`) are errors.
+    // `ipnet`'s own parser accepts both, so the address goes through the standard parser
+    // (which refuses them) and the prefix is checked here.
+    let (address, prefix) = text.split_once('/')?;
+    let address: IpAddr = address.parse().ok()?;
+    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) || (prefix.len() > 1 && prefix.starts_with('0')) {
+        return None;
+    }
+    let prefix: u8 = prefix.parse().ok()?;
+    IpNet::new(address, prefix).ok().map(|net| net.trunc())
 }
 
-/// Parses a request's IP address (a single address, not a block).
+/// Parses a request's IP address (a single address, not a block). An IPv4-mapped IPv6 address
+/// (`::ffff:10.1.2.3`) is the IPv4 address it carries (SPEC §3), so that a `Deny` on an IPv4
+/// network cannot be slipped past by writing the address in IPv6 form. Octets with leading
+/// zeros are refused (the standard parser does so).
 pub fn parse_address(text: &str) -> Option<IpAddr> {
-    text.parse().ok()
+    match text.parse().ok()? {
+        IpAddr::V6(v6) => Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)),
+        v4 => Some(v4),
+    }
 }
 
 /// Whether `addr` is in `net`; an IPv4 address never matches an IPv6 network or the reverse.
@@ -162,6 +177,29 @@ mod tests {
 
     fn d(text: &str) -> Decimal {
         Decimal::parse(text).unwrap()
+    }
+
+    #[test]
+    fn f10_mapped_addresses_and_leading_zeros() {
+        let mapped = parse_address("::ffff:10.1.2.3").unwrap();
+        assert_eq!(mapped, "10.1.2.3".parse::<IpAddr>().unwrap());
+        assert!(network_contains(&parse_network("10.0.0.0/8").unwrap(), &mapped));
+        assert_eq!(
+            parse_address("::FFFF:0a01:0203").unwrap(),
+            "10.1.2.3".parse::<IpAddr>().unwrap()
+        );
+        // Other IPv6 addresses stay IPv6.
+        assert!(parse_address("::10.1.2.3").unwrap().is_ipv6());
+        assert!(parse_address("2001:db8::1").unwrap().is_ipv6());
+        for bad in ["010.0.0.1", "10.0.0.01", "10.00.0.1", "::ffff:010.1.2.3"] {
+            assert_eq!(parse_address(bad), None, "{bad}");
+            assert_eq!(parse_network(bad), None, "{bad}");
+        }
+        for bad in ["10.0.0.01/32", "10.0.0.0/08", "10.0.0.0/008", "2001:db8::/032", "010.0.0.0/8"] {
+            assert_eq!(parse_network(bad), None, "{bad}");
+        }
+        assert!(parse_network("10.0.0.0/0").is_some());
+        assert!(parse_network("10.0.0.0/8").is_some());
     }
 
     #[test]

@@ -82,13 +82,14 @@ fn million_character_strings() {
             .as_bytes(),
     )
     .unwrap();
+    // A request resource is at most 4 KiB (SPEC §4): a million characters are refused.
+    let refused = Request::builder("ecs:DescribeInstances").resource(long.clone() + "b").build();
+    assert!(refused.unwrap_err().to_string().contains("over the limit of 4096 bytes"));
     let request = Request::builder("ecs:DescribeInstances")
-        .resource(long.clone() + "b")
+        .resource("a".repeat(4095) + "b")
         .build()
         .unwrap();
-    let start = Instant::now();
-    assert_eq!(decide(&policy, &request), Decision::Allow);
-    assert!(start.elapsed() < PROMPTLY);
+    assert_eq!(decide(&policy, &request), Decision::ImplicitDeny);
     // As an unknown element name: one error, with a shortened name in the message.
     let doc = format!(r#"{{"Version": "1", "{long}": 1, "Statement": []}}"#);
     let e = read(doc.as_bytes()).unwrap_err();
@@ -185,18 +186,31 @@ fn a_million_context_values() {
             .as_bytes(),
     )
     .unwrap();
-    let start = Instant::now();
+    // Past the request limits (SPEC §4): refused with a clear error.
     let mut b = Request::builder("ecs:Start");
     for i in 0..1_000_000 {
+        b = b.context("my:k", format!("v{i}"));
+    }
+    let e = b.build().unwrap_err().to_string();
+    assert!(e.contains("the context is 1000000 values, over the limit of 10000 values"), "{e}");
+    let mut b = Request::builder("ecs:Start");
+    for i in 0..1_001 {
+        b = b.context(format!("my:k{i}"), "v");
+    }
+    let e = b.build().unwrap_err().to_string();
+    assert!(e.contains("over the limit of 1000 keys"), "{e}");
+    // At the limit: decided.
+    let mut b = Request::builder("ecs:Start");
+    for i in 0..9_998 {
         b = b.context("my:k", format!("v{i}"));
     }
     b = b.context("my:k", "needle").context("my:ip", "10.1.2.3");
     let request = b.build().unwrap();
     assert_eq!(decide(&policy, &request), Decision::ExplicitDeny);
-    // A million values that do not parse as IP addresses under IpAddress: undecidable, so a
-    // Deny still applies (fail closed) — it is never skipped.
+    // Values that do not parse as IP addresses under IpAddress: undecidable, so a Deny still
+    // applies (fail closed) — it is never skipped.
     let mut b = Request::builder("ecs:Start").context("my:k", "needle");
-    for i in 0..1_000_000 {
+    for i in 0..9_999 {
         b = b.context("my:ip", format!("host-{i}"));
     }
     let request = b.build().unwrap();
@@ -204,5 +218,4 @@ fn a_million_context_values() {
     let response = set.compile().authorize(&request);
     assert_eq!(response.decision, Decision::ExplicitDeny);
     assert_eq!(response.errors.len(), 1);
-    assert!(start.elapsed() < PROMPTLY * 4, "{:?}", start.elapsed());
 }
