@@ -780,10 +780,11 @@ impl Lowering<'_> {
                 );
                 continue;
             };
-            let mut seen: Vec<(String, &str)> = Vec::new();
+            // Folded key → the key as first written: an operator may hold many keys.
+            let mut seen: rustc_hash::FxHashMap<String, &str> = rustc_hash::FxHashMap::default();
             for (key, values) in keys {
                 let folded = key.text.to_ascii_lowercase();
-                if let Some((_, first)) = seen.iter().find(|(f, _)| *f == folded) {
+                if let Some(first) = seen.get(&folded) {
                     self.error_help(
                         key.span,
                         format!(
@@ -797,7 +798,7 @@ impl Lowering<'_> {
                     );
                     continue;
                 }
-                seen.push((folded.clone(), key.text.as_str()));
+                seen.insert(folded.clone(), key.text.as_str());
                 if key.text.is_empty() {
                     self.error(key.span, "a condition key must not be empty");
                     continue;

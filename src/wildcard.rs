@@ -91,19 +91,60 @@ struct Segment {
     text: Box<str>,
     /// Whether it holds `?`, which needs matching by characters; without, bytes compare.
     any_char: bool,
+    /// For a segment with `?`: its literal runs and its runs of `?`, so that a run of `?` is
+    /// one fixed-length skip rather than work per character (an ASCII input skips bytes).
+    pieces: Box<[Piece]>,
+    /// Its length in characters (each `?` is one).
+    chars: usize,
+}
+
+/// A part of a segment that holds `?`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    /// Literal text.
+    Literal(Box<str>),
+    /// A run of this many `?`.
+    Skip(usize),
 }
 
 impl Segment {
     fn new(text: &str) -> Segment {
+        let mut pieces = Vec::new();
+        let mut literal = String::new();
+        let mut skip = 0;
+        for c in text.chars() {
+            if c == '?' {
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal).into()));
+                }
+                skip += 1;
+            } else {
+                if skip > 0 {
+                    pieces.push(Piece::Skip(std::mem::take(&mut skip)));
+                }
+                literal.push(c);
+            }
+        }
+        if !literal.is_empty() {
+            pieces.push(Piece::Literal(literal.into()));
+        }
+        if skip > 0 {
+            pieces.push(Piece::Skip(skip));
+        }
         Segment {
             text: text.into(),
             any_char: text.contains('?'),
+            pieces: pieces.into(),
+            chars: text.chars().count(),
         }
     }
 
     /// The end of the leftmost match of the segment in `input` at or after byte `from`.
     fn find(&self, input: &str, from: usize) -> Option<usize> {
         if self.any_char {
+            if input.is_ascii() {
+                return self.find_ascii(input.as_bytes(), from);
+            }
             return find(&self.text, input, from);
         }
         // Segments and inputs are short: `memchr` to each place the first byte occurs, then a
@@ -123,12 +164,66 @@ impl Segment {
         None
     }
 
+    /// [`Segment::find`] for a segment with `?` in an ASCII input, where a character is a
+    /// byte: the candidates are the places where the segment's first literal run occurs (found
+    /// with `memchr`), shifted back over the `?` run before it, and each is checked piece by
+    /// piece, a `?` run in one step.
+    fn find_ascii(&self, input: &[u8], from: usize) -> Option<usize> {
+        if input.len() < from + self.chars {
+            return None;
+        }
+        let (lead, anchor) = match self.pieces.as_ref() {
+            [Piece::Skip(n), Piece::Literal(l), ..] => (*n, l),
+            [Piece::Literal(l), ..] => (0, l),
+            // Only `?`: any `chars` characters, so the leftmost place is `from`.
+            _ => return Some(from + self.chars),
+        };
+        let needle = anchor.as_bytes();
+        let (&first, rest) = needle.split_first()?;
+        let mut at = from + lead;
+        while let Some(i) = input.get(at..).and_then(|h| memchr::memchr(first, h)) {
+            let found = at + i;
+            if input.get(found + 1..).is_some_and(|after| after.starts_with(rest)) {
+                let start = found - lead;
+                if let Some(end) = self.match_ascii(input, start) {
+                    return Some(end);
+                }
+            }
+            at = found + 1;
+        }
+        None
+    }
+
+    /// If the segment (with `?`) matches the ASCII `input` at byte `at`, where it ends.
+    fn match_ascii(&self, input: &[u8], at: usize) -> Option<usize> {
+        let mut pos = at;
+        for piece in self.pieces.iter() {
+            match piece {
+                Piece::Skip(n) => {
+                    pos += n;
+                    if pos > input.len() {
+                        return None;
+                    }
+                }
+                Piece::Literal(l) => {
+                    if !input.get(pos..)?.starts_with(l.as_bytes()) {
+                        return None;
+                    }
+                    pos += l.len();
+                }
+            }
+        }
+        Some(pos)
+    }
+
     /// If the segment matches at the start of `input`, the byte length it took.
     fn match_here(&self, input: &str) -> Option<usize> {
-        if self.any_char {
-            match_here(&self.text, input)
-        } else {
+        if !self.any_char {
             input.starts_with(&*self.text).then_some(self.text.len())
+        } else if input.is_ascii() {
+            self.match_ascii(input.as_bytes(), 0)
+        } else {
+            match_here(&self.text, input)
         }
     }
 
@@ -138,8 +233,14 @@ impl Segment {
             return input.ends_with(&*self.text);
         }
         // Its length in characters is fixed, so there is one place to try.
-        let want = self.text.chars().count();
-        let Some((start, _)) = input.char_indices().rev().nth(want.wrapping_sub(1)) else {
+        if input.is_ascii() {
+            return input
+                .len()
+                .checked_sub(self.chars)
+                .and_then(|start| self.match_ascii(input.as_bytes(), start))
+                == Some(input.len());
+        }
+        let Some((start, _)) = input.char_indices().rev().nth(self.chars.wrapping_sub(1)) else {
             return false;
         };
         input.get(start..).and_then(|t| match_here(&self.text, t)) == Some(input.len() - start)
