@@ -78,13 +78,13 @@ struct SuiteResult {
 /// Runs `test`.
 pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
     let started = Instant::now();
-    let mut files = Vec::new();
-    for path in &args.paths {
-        if let Err(message) = find_suites(path, &mut files) {
+    let files = match find_suites(&args.paths) {
+        Ok(files) => files,
+        Err(message) => {
             render::error(err, &message);
             return Exit::Error;
         }
-    }
+    };
     if files.is_empty() {
         render::error(err, &"no *.test.json suites found");
         return Exit::Error;
@@ -224,33 +224,78 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
     }
 }
 
-fn find_suites(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    if path.is_file() {
-        files.push(path.to_path_buf());
-        return Ok(());
+/// The suites the command line names, each once, in the order of the arguments (a directory's
+/// suites sorted by path). A directory is searched recursively, each real directory once however
+/// many links lead to it (a link to `.` would otherwise loop for ever), and a suite reached twice
+/// (named twice, named and inside a named directory, or through links) runs once: under the path
+/// of the first argument that reached it and, in a directory, the path through the fewest links.
+fn find_suites(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut seen_dirs = BTreeSet::new();
+    let mut seen_files = BTreeSet::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let mut found = if path.is_dir() {
+            walk(path, &mut seen_dirs)?
+        } else if path.is_file() {
+            vec![(false, path.clone())]
+        } else {
+            return Err(format!("`{}`: no such file or directory", path.display()));
+        };
+        // Of two paths to one suite, the one through fewer links wins.
+        found.sort();
+        let mut new: Vec<PathBuf> = found
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| seen_files.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+            .collect();
+        new.sort();
+        files.extend(new);
     }
-    if !path.is_dir() {
-        return Err(format!("`{}`: no such file or directory", path.display()));
-    }
+    Ok(files)
+}
+
+/// The `*.test.json` files under `root`, each with whether a link led to it. Real directories
+/// are read first and the ones reached through links last, so that a suite's path names as few
+/// links as possible; a directory already in `seen` (by its canonical path) is not read again.
+fn walk(root: &Path, seen: &mut BTreeSet<PathBuf>) -> Result<Vec<(bool, PathBuf)>, String> {
     let mut found = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-        for entry in entries.filter_map(Result::ok) {
+    let mut real = vec![root.to_path_buf()];
+    let mut linked = BTreeSet::new();
+    // INVARIANT: once `real` is empty every directory left was reached through a link.
+    let mut through_link = false;
+    loop {
+        let dir = match real.pop() {
+            Some(dir) => dir,
+            None => match linked.pop_first() {
+                Some(dir) => {
+                    through_link = true;
+                    dir
+                }
+                None => break,
+            },
+        };
+        let cannot_read = |e: std::io::Error| format!("cannot read `{}`: {e}", dir.display());
+        if !seen.insert(std::fs::canonicalize(&dir).map_err(cannot_read)?) {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).map_err(cannot_read)?.filter_map(Result::ok) {
             let p = entry.path();
+            let link = entry.file_type().is_ok_and(|t| t.is_symlink());
             if p.is_dir() {
-                stack.push(p);
+                if link {
+                    linked.insert(p);
+                } else {
+                    real.push(p);
+                }
             } else if p
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().ends_with(".test.json"))
             {
-                found.push(p);
+                found.push((through_link || link, p));
             }
         }
     }
-    found.sort();
-    files.extend(found);
-    Ok(())
+    Ok(found)
 }
 
 fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>), String> {

@@ -1,0 +1,163 @@
+//! `ram-policy test`: finding suites (links, duplicates), paths inside a suite, what the text
+//! output and the JUnit report do with hostile names, and snapshots of both reports.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{scratch, status as code, stderr as err, stdout as out, write};
+
+/// Far longer than any of these runs takes, even on a loaded machine: it only stops a run that
+/// would otherwise never end (a link loop) from hanging the test suite.
+const GUARD: Duration = Duration::from_secs(180);
+
+/// Runs `ram-policy` in `dir` with `args` and no standard input, killing it if it outlives
+/// [`GUARD`].
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ram-policy"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read both pipes while waiting: a child blocked on a full pipe would look like a hang.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let deadline = Instant::now() + GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
+            let tail: String = text.lines().rev().take(5).collect::<Vec<_>>().join("\n");
+            panic!(
+                "`ram-policy {}` never ended; it was killed. Last lines:\n{tail}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+#[cfg(unix)]
+fn link(target: &str, at: &Path) {
+    std::os::unix::fs::symlink(target, at).unwrap();
+}
+
+/// A suite with one passing case (an allow-everything built-in).
+fn one_case_suite(name: &str) -> String {
+    format!(
+        r#"{{"policies": ["AdministratorAccess"],
+  "cases": [{{"name": "{name}", "action": "ecs:StartInstance", "resource": "*", "expect": "Allow"}}]}}"#
+    )
+}
+
+/// The suite paths of the `running N tests from PATH` lines, in order.
+fn suites_run(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("running "))
+        .map(|l| l.split_once(" tests from ").unwrap().1.to_owned())
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn find_suites_visits_each_directory_once_through_links() {
+    let root = scratch("suite-links");
+    let suites = root.join("suites");
+    std::fs::create_dir_all(suites.join("nested")).unwrap();
+    write(&suites, "a.test.json", &one_case_suite("a"));
+    write(&suites.join("nested"), "b.test.json", &one_case_suite("b"));
+    // Three links to `.` once made the search loop until killed; one made each suite run 41
+    // times (until the path was too long). Links to a parent and to a sibling add nothing new.
+    for name in ["loop1", "loop2", "loop3"] {
+        link(".", &suites.join(name));
+    }
+    link("..", &suites.join("nested").join("back"));
+    link("nested", &suites.join("alias"));
+    // A link that sorts before the directory it names: the real path is still the one shown.
+    link("zz", &suites.join("aa-link"));
+    std::fs::create_dir_all(suites.join("zz")).unwrap();
+    write(&suites.join("zz"), "c.test.json", &one_case_suite("c"));
+
+    let o = run_in(&root, &["test", "suites"]);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    assert_eq!(
+        suites_run(&text),
+        [
+            "suites/a.test.json",
+            "suites/nested/b.test.json",
+            "suites/zz/c.test.json"
+        ],
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("3 passed, 0 failed"), "{text}");
+
+    // A directory named through links is searched under the path given, and links out of it
+    // are followed (here `back` leads to `suites`), still each directory once.
+    let o = run_in(&root, &["test", "suites/loop1/alias"]);
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    assert_eq!(
+        suites_run(&out(&o)),
+        [
+            "suites/loop1/alias/b.test.json",
+            "suites/loop1/alias/back/a.test.json",
+            "suites/loop1/alias/back/zz/c.test.json"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_same_suite_given_twice_runs_once() {
+    let root = scratch("suite-twice");
+    let dir = root.join("s");
+    std::fs::create_dir_all(&dir).unwrap();
+    write(&dir, "a.test.json", &one_case_suite("a"));
+    write(&dir, "b.test.json", &one_case_suite("b"));
+    link("a.test.json", &dir.join("a-again.test.json"));
+
+    let o = run_in(
+        &root,
+        &[
+            "test",
+            "s/b.test.json",
+            "s/b.test.json",
+            "s",
+            "./s/b.test.json",
+            "s/a-again.test.json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    // The arguments' order; in a directory, sorted; a suite and a link to it run once, under
+    // the path that is not a link.
+    assert_eq!(suites_run(&text), ["s/b.test.json", "s/a.test.json"], "{text}");
+    assert!(text.trim_end().ends_with("2 passed, 0 failed"), "{text}");
+}
