@@ -161,3 +161,127 @@ fn the_same_suite_given_twice_runs_once() {
     assert_eq!(suites_run(&text), ["s/b.test.json", "s/a.test.json"], "{text}");
     assert!(text.trim_end().ends_with("2 passed, 0 failed"), "{text}");
 }
+
+/// A folder with a suite in `sub/` whose policies are all beside it, and decoys of the same
+/// names in the other folders that would change every case's outcome if a path were read from
+/// the current directory.
+fn relative_layout(name: &str) -> std::path::PathBuf {
+    let root = scratch(name);
+    let sub = root.join("sub");
+    let other = root.join("other");
+    for dir in [&sub, &other, &sub.join("pol"), &root.join("pol"), &other.join("pol")] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let policy = |effect: &str, action: &str| {
+        format!(r#"{{"Version": "1", "Statement": [{{"Effect": "{effect}", "Action": {action}, "Resource": "*"}}]}}"#)
+    };
+    write(&sub, "deny.json", &policy("Deny", r#""ecs:*""#));
+    write(&sub.join("pol"), "oss.json", &policy("Allow", r#""oss:*""#));
+    write(&sub, "-", &policy("Allow", r#""rds:*""#));
+    write(&sub, "session.json", &policy("Allow", r#"["ecs:*", "oss:*", "rds:*"]"#));
+    write(&sub, "case-session.json", &policy("Allow", r#""rds:*""#));
+    write(&sub, "control.json", &policy("Deny", r#""vpc:*""#));
+    for decoy in [&root, &other] {
+        write(decoy, "deny.json", &policy("Allow", r#""*""#));
+        write(&decoy.join("pol"), "all.json", &policy("Deny", r#""*""#));
+        write(decoy, "session.json", &policy("Allow", r#""*""#));
+        write(decoy, "case-session.json", &policy("Allow", r#""*""#));
+        write(decoy, "control.json", &policy("Allow", r#""*""#));
+    }
+    write(
+        &sub,
+        "d.test.json",
+        r#"{
+  "policies": ["deny.json", "pol/*.json", "-"],
+  "session_policy": "session.json",
+  "control_policies": [["control.json", "FullAliyunAccess"]],
+  "cases": [
+    {"name": "deny.json beside the suite", "action": "ecs:StartInstance", "resource": "*",
+     "expect": "ExplicitDeny", "deciding": [{"policy": "deny", "statement": 0}]},
+    {"name": "the glob reads the suite's pol/", "action": "oss:GetObject", "resource": "*", "expect": "Allow",
+     "deciding": [{"policy": "oss", "statement": 0}]},
+    {"name": "a policy named - is a file, not standard input", "action": "rds:DescribeDBInstances",
+     "resource": "*", "expect": "Allow"},
+    {"name": "the control policy beside the suite", "action": "vpc:DescribeVpcs", "resource": "*",
+     "expect": "ExplicitDeny", "layer": "ControlPolicy"},
+    {"name": "a case's session policy beside the suite", "action": "oss:GetObject", "resource": "*",
+     "session_policy": "case-session.json", "expect": "ImplicitDeny", "layer": "SessionPolicy"}
+  ]
+}"#,
+    );
+    root
+}
+
+#[test]
+fn suite_paths_are_relative_to_the_suite_file() {
+    let root = relative_layout("suite-relative");
+    let sub = root.join("sub");
+    let absolute = sub.join("d.test.json");
+    for (cwd, suite) in [
+        (root.clone(), "sub/d.test.json"),
+        (root.clone(), "sub"),
+        (sub.clone(), "d.test.json"),
+        (sub.clone(), "."),
+        (root.join("other"), "../sub/d.test.json"),
+        (root.join("other"), absolute.to_str().unwrap()),
+    ] {
+        let o = run_in(&cwd, &["test", suite]);
+        assert_eq!(code(&o), 0, "from {}: {suite}\n{}{}", cwd.display(), out(&o), err(&o));
+        assert!(out(&o).trim_end().ends_with("5 passed, 0 failed"), "{}", out(&o));
+    }
+
+    // A path that is not beside the suite is an error, even when the current directory has it.
+    let only_here = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+    write(&root, "only-here.json", only_here);
+    let suite = write(
+        &sub,
+        "missing.test.json",
+        r#"{"policies": ["only-here.json"],
+  "cases": [{"name": "x", "action": "ecs:StartInstance", "resource": "*", "expect": "Allow"}]}"#,
+    );
+    let o = run_in(&root, &["test", "sub/missing.test.json"]);
+    assert_eq!(code(&o), 2, "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("`sub/only-here.json` is neither a file, a directory, a glob nor a built-in system policy"),
+        "{}",
+        err(&o)
+    );
+    std::fs::remove_file(suite).unwrap();
+}
+
+#[test]
+fn suite_globs_are_relative_to_the_suite_file() {
+    let root = scratch("suite-glob");
+    // The suite's folder has glob characters in its name: they are literal text.
+    let sub = root.join("s[1]");
+    std::fs::create_dir_all(sub.join("p")).unwrap();
+    let allow_oss = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Resource": "*"}]}"#;
+    let allow_all = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+    write(&sub.join("p"), "oss.json", allow_oss);
+    write(&root, "decoy.json", allow_all);
+    write(
+        &sub,
+        "g.test.json",
+        r#"{"policies": ["p/*"],
+  "cases": [
+    {"name": "oss", "action": "oss:GetObject", "resource": "*", "expect": "Allow"},
+    {"name": "not ecs", "action": "ecs:StartInstance", "resource": "*", "expect": "ImplicitDeny"}]}"#,
+    );
+    for (cwd, suite) in [(root.clone(), "s[1]/g.test.json"), (sub.clone(), "g.test.json")] {
+        let o = run_in(&cwd, &["test", suite]);
+        assert_eq!(code(&o), 0, "from {}\n{}{}", cwd.display(), out(&o), err(&o));
+        assert!(out(&o).trim_end().ends_with("2 passed, 0 failed"), "{}", out(&o));
+    }
+
+    // `*` in a suite means the suite's folder, never the current one: here it finds the suite
+    // itself (not a policy), where the current folder holds only a valid policy.
+    write(
+        &sub,
+        "star.test.json",
+        r#"{"policies": ["*"], "cases": [{"name": "x", "action": "oss:GetObject", "resource": "*", "expect": "Allow"}]}"#,
+    );
+    let o = run_in(&root, &["test", "s[1]/star.test.json"]);
+    assert_eq!(code(&o), 2, "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("star.test.json"), "{}", err(&o));
+    assert!(!err(&o).contains("decoy"), "{}", err(&o));
+}

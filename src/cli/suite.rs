@@ -10,7 +10,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::check::{describe, near_miss_reasons, report_setup_error, with_principal, Setup, SetupError};
-use super::input::load_policies;
+use super::input::load_policies_in;
 use super::{render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
@@ -506,21 +506,13 @@ impl SuiteReader<'_> {
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             match &item.value {
-                Value::String(reference) => {
-                    let joined = self.base.join(reference.as_str());
-                    let arg = if joined.exists() {
-                        joined.display().to_string()
-                    } else {
-                        reference.to_string()
-                    };
-                    match load_policies(&[arg], kind) {
-                        Ok(loaded) => {
-                            self.documents.extend(loaded.errors);
-                            out.extend(loaded.policies);
-                        }
-                        Err(e) => self.error(item.span, e.to_string()),
+                Value::String(reference) => match load_policies_in(&self.base, &[reference.to_string()], kind) {
+                    Ok(loaded) => {
+                        self.documents.extend(loaded.errors);
+                        out.extend(loaded.policies);
                     }
-                }
+                    Err(e) => self.error(item.span, e.to_string()),
+                },
                 Value::Object(_) => {
                     let source: std::sync::Arc<str> = self.index_text().into();
                     let name = format!("{what}[{i}]");
