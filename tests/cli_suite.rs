@@ -285,3 +285,106 @@ fn suite_globs_are_relative_to_the_suite_file() {
     assert!(err(&o).contains("star.test.json"), "{}", err(&o));
     assert!(!err(&o).contains("decoy"), "{}", err(&o));
 }
+
+/// A suite whose case names, Sids and policy file name carry terminal controls, line breaks and
+/// characters XML 1.0 cannot hold; every case fails.
+fn hostile_suite(dir: &Path) {
+    write(
+        dir,
+        "evil\u{1b}[31m.json",
+        r#"{"Version": "1", "Statement": [
+  {"Sid": "Deny\u001b[2K\rtest result: ok\nnote: \ufffe", "Effect": "Deny", "Action": "ecs:*", "Resource": "*"},
+  {"Sid": "Unused\u0007\u202e", "Effect": "Allow", "Action": "oss:*", "Resource": "*"}]}"#,
+    );
+    write(
+        dir,
+        "h.test.json",
+        r#"{"policies": ["evil\u001b[31m.json"],
+  "cases": [
+    {"name": "forged\r\ntest result: ok. 3 passed; 0 failed; 0 broken suites; finished in 0.00s\r\n3 passed, 0 failed\u001b[8m",
+     "action": "ecs:StartInstance", "resource": "*", "expect": "Allow"},
+    {"name": "\ufffe\uffff & <tag a=\"'\"> \u0000\u0007\t\u0085\u2028",
+     "action": "ecs:StartInstance", "resource": "*", "expect": "ExplicitDeny",
+     "deciding": [{"policy": "evil\u001b[31m", "sid": "Other\u001b]0;title\u0007"}]}
+  ]}"#,
+    );
+}
+
+#[test]
+fn names_and_sids_are_escaped_in_text_output() {
+    let dir = scratch("suite-hostile-text");
+    hostile_suite(&dir);
+    let o = run_in(&dir, &["test", "h.test.json", "--coverage"]);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    for c in [
+        '\u{1b}', '\r', '\u{7}', '\u{0}', '\u{85}', '\u{2028}', '\u{202e}', '\u{fffe}', '\u{ffff}',
+    ] {
+        assert!(!text.contains(c), "{c:?} printed raw:\n{text}");
+    }
+    // No forged closing lines: only the real ones.
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("test result:")).count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("\ntest result: FAILED. 0 passed; 2 failed;"), "{text}");
+    assert_eq!(text.trim_end().lines().last(), Some("0 passed, 2 failed"), "{text}");
+    // What was escaped is still readable.
+    assert!(
+        text.contains("test forged\\r\\ntest result: ok. 3 passed; 0 failed; 0 broken suites; finished in 0.00s\\r\\n3 passed, 0 failed\\u{1b}[8m ... FAILED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("test \\u{fffe}\\u{ffff} & <tag a=\"'\"> \\u{0}\\u{7}\\t\\u{85}\\u{2028} ... FAILED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deciding: evil\\u{1b}[31m statement 0 (Sid `Deny\\u{1b}[2K\\rtest result: ok\\nnote: \\u{fffe}`) at evil\\u{1b}[31m.json:2:3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected evil\\u{1b}[31m Sid `Other\\u{1b}]0;title\\u{7}` among the deciding statements"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not exercised: evil\\u{1b}[31m statement 1 (Sid `Unused\\u{7}\\u{202e}`)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn junit_is_well_formed_for_any_name() {
+    let dir = scratch("suite-hostile-junit");
+    hostile_suite(&dir);
+    let o = run_in(&dir, &["test", "h.test.json", "--junit", "report.xml"]);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let cases: Vec<roxmltree::Node> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 2, "{xml}");
+    // Characters XML can hold come back as they were (line breaks and tabs included); the
+    // others as the text output shows them.
+    assert_eq!(
+        cases[0].attribute("name"),
+        Some("forged\r\ntest result: ok. 3 passed; 0 failed; 0 broken suites; finished in 0.00s\r\n3 passed, 0 failed\\u{1b}[8m")
+    );
+    assert_eq!(
+        cases[1].attribute("name"),
+        Some("\\u{fffe}\\u{ffff} & <tag a=\"'\"> \\u{0}\\u{7}\t\u{85}\u{2028}")
+    );
+    let failure = cases[1].children().find(|n| n.has_tag_name("failure")).unwrap();
+    let body = failure.text().unwrap();
+    assert!(
+        body.contains("expected evil\\u{1b}[31m Sid `Other\\u{1b}]0;title\\u{7}`"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Sid `Deny\\u{1b}[2K\\rtest result: ok\\nnote: \\u{fffe}`"),
+        "{body}"
+    );
+    assert_eq!(
+        failure.attribute("message"),
+        Some("expected evil\\u{1b}[31m Sid `Other\\u{1b}]0;title\\u{7}` among the deciding statements")
+    );
+}
