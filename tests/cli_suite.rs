@@ -388,3 +388,73 @@ fn junit_is_well_formed_for_any_name() {
         Some("expected evil\\u{1b}[31m Sid `Other\\u{1b}]0;title\\u{7}` among the deciding statements")
     );
 }
+
+/// A small suite with passing and failing cases, in a folder of its own, run from that folder so
+/// that every path in the reports is relative.
+fn failing_suite(name: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    write(
+        &dir,
+        "logs.json",
+        r#"{"Version": "1", "Statement": [
+  {"Sid": "ReadAppLogs", "Effect": "Allow", "Action": "log:Get*", "Resource": "acs:log:*:*:project/app/*"},
+  {"Sid": "NoDeletes", "Effect": "Deny", "Action": "log:Delete*", "Resource": "*"},
+  {"Effect": "Allow", "Action": "ecs:Describe*", "Resource": "*", "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}},
+  {"Sid": "NeverUsed", "Effect": "Allow", "Action": "oss:GetObject", "Resource": "*"}]}"#,
+    );
+    write(
+        &dir,
+        "logs.test.json",
+        r#"{"policies": ["logs.json"],
+  "context": {"acs:CurrentTime": "2026-11-28T10:00:00+08:00", "acs:SourceIp": "203.0.113.9"},
+  "cases": [
+    {"name": "reads <app> logs & \"more\"", "action": "log:GetLogStore",
+     "resource": "acs:log:cn-hangzhou:123456789012:project/app/logstore/web", "expect": "Allow"},
+    {"name": "deletes are denied", "action": "log:DeleteProject", "resource": "*", "expect": "ExplicitDeny",
+     "deciding": [{"policy": "logs", "sid": "NoDeletes"}]},
+    {"name": "describes from the office", "action": "ecs:DescribeInstances", "resource": "*", "expect": "Allow"},
+    {"name": "the wrong statement denies", "action": "log:DeleteLogStore", "resource": "*", "expect": "ExplicitDeny",
+     "deciding": [{"policy": "logs", "statement": 0}]}
+  ]}"#,
+    );
+    dir
+}
+
+/// The report with every duration replaced by `[time]`.
+fn without_times(text: &str) -> String {
+    let mut rest = text;
+    let mut out = String::new();
+    loop {
+        let next = [("time=\"", "\""), ("finished in ", "s\n")]
+            .into_iter()
+            .filter_map(|(open, close)| rest.find(open).map(|at| (at, open, close)))
+            .min();
+        let Some((at, open, close)) = next else { break };
+        let start = at + open.len();
+        let end = start + rest[start..].find(close).unwrap();
+        assert!(rest[start..end].bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+        out.push_str(&rest[..start]);
+        out.push_str("[time]");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn text_report_snapshot() {
+    let dir = failing_suite("suite-text-snapshot");
+    let o = run_in(&dir, &["test", "logs.test.json", "--coverage"]);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    insta::assert_snapshot!("test_text_report", without_times(&out(&o)));
+}
+
+#[test]
+fn junit_report_snapshot() {
+    let dir = failing_suite("suite-junit-snapshot");
+    let o = run_in(&dir, &["test", "logs.test.json", "--junit", "report.xml"]);
+    assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
+    let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    insta::assert_snapshot!("test_junit_report", without_times(&xml));
+}
