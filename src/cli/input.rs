@@ -189,6 +189,78 @@ pub fn load_policies(args: &[String], kind: PolicyKind) -> Result<LoadedPolicies
     Ok(loaded)
 }
 
+/// What a policy reference inside a file (a test suite) stands for: a path or a glob is relative
+/// to `base`, that file's folder, and never to the current directory; a built-in name resolves
+/// by name when no such file is there; `-` is a file named `-`, not standard input.
+fn resolve_in(base: &Path, reference: &str) -> Result<Resolved, InputError> {
+    let mut joined = base.join(reference);
+    if joined.as_os_str() == "-" {
+        joined = Path::new(".").join("-");
+    }
+    if joined.is_dir() {
+        return resolve(&joined.to_string_lossy());
+    }
+    if joined.exists() {
+        return Ok(Resolved::Files(vec![joined]));
+    }
+    if reference.contains(['*', '?', '[']) {
+        // The folder's own name is literal text, even when it holds `*`, `?` or `[`.
+        let pattern = if Path::new(reference).is_absolute() || base.as_os_str().is_empty() {
+            reference.to_owned()
+        } else {
+            let folder = glob::Pattern::escape(&base.to_string_lossy());
+            format!("{folder}{}{reference}", std::path::MAIN_SEPARATOR)
+        };
+        return resolve(&pattern).map_err(|e| match e {
+            InputError::NoFiles { .. } => InputError::NoFiles {
+                arg: joined.display().to_string(),
+            },
+            other => other,
+        });
+    }
+    if let Some(policy) = system::get(reference) {
+        return Ok(Resolved::Builtin(policy));
+    }
+    let hint = match system::suggest(reference) {
+        Some(name) => format!("; did you mean the built-in `{name}`?"),
+        None => "; no such file".into(),
+    };
+    Err(InputError::NoSuchPolicy {
+        arg: joined.display().to_string(),
+        hint,
+    })
+}
+
+/// Reads every policy a test suite names (see [`resolve_in`]): `base` is the suite's folder.
+pub fn load_policies_in(base: &Path, references: &[String], kind: PolicyKind) -> Result<LoadedPolicies, InputError> {
+    let mut loaded = LoadedPolicies {
+        policies: Vec::new(),
+        errors: Vec::new(),
+    };
+    for reference in references {
+        match resolve_in(base, reference)? {
+            Resolved::Builtin(policy) => loaded.policies.push(policy),
+            Resolved::Stdin => {
+                // INVARIANT: resolve_in never gives standard input; reading it anyway would hang a suite.
+                return Err(InputError::NoSuchPolicy {
+                    arg: reference.clone(),
+                    hint: String::new(),
+                });
+            }
+            Resolved::Files(files) => {
+                for file in files {
+                    let bytes = read(&file)?;
+                    match Policy::from_bytes(&name_of(&file), &file.display().to_string(), kind, &bytes) {
+                        Ok(p) => loaded.policies.push(p),
+                        Err(e) => loaded.errors.push(e),
+                    }
+                }
+            }
+        }
+    }
+    Ok(loaded)
+}
+
 /// Adds `--context KEY=VALUE` pairs to a request.
 pub fn add_context_pairs(mut builder: RequestBuilder, pairs: &[String]) -> Result<RequestBuilder, InputError> {
     for pair in pairs {

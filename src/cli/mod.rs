@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod batch;
 mod check;
 mod input;
+mod junit;
 mod render;
 mod suite;
 

@@ -10,8 +10,9 @@ use std::time::Instant;
 use clap::Args;
 
 use super::check::{describe, near_miss_reasons, report_setup_error, with_principal, Setup, SetupError};
-use super::input::load_policies;
-use super::{render, Exit};
+use super::input::load_policies_in;
+use super::render::printable;
+use super::{junit, render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
 use crate::policy::{decode_document, read_document};
@@ -64,27 +65,35 @@ struct Suite {
     cases: Vec<Case>,
 }
 
-struct CaseResult {
-    name: String,
-    failure: Option<String>,
-    seconds: f64,
+/// How one case went.
+pub(super) struct CaseResult {
+    /// The case's name, as the suite gives it.
+    pub(super) name: String,
+    /// What differed, or `None` when the case passed (user text in it is already escaped for a
+    /// terminal).
+    pub(super) failure: Option<String>,
+    /// How long it took.
+    pub(super) seconds: f64,
 }
 
-struct SuiteResult {
-    path: String,
-    cases: Vec<CaseResult>,
+/// How the cases of one suite went.
+pub(super) struct SuiteResult {
+    /// The suite's path, as found.
+    pub(super) path: String,
+    /// Its cases, in the suite's order.
+    pub(super) cases: Vec<CaseResult>,
 }
 
 /// Runs `test`.
 pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> Exit {
     let started = Instant::now();
-    let mut files = Vec::new();
-    for path in &args.paths {
-        if let Err(message) = find_suites(path, &mut files) {
+    let files = match find_suites(&args.paths) {
+        Ok(files) => files,
+        Err(message) => {
             render::error(err, &message);
             return Exit::Error;
         }
-    }
+    };
     if files.is_empty() {
         render::error(err, &"no *.test.json suites found");
         return Exit::Error;
@@ -108,14 +117,18 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
                 continue;
             }
             for s in policy.statements() {
-                let sid = s.sid.as_ref().map(|sid| format!(" (Sid `{sid}`)")).unwrap_or_default();
+                let sid = s
+                    .sid
+                    .as_ref()
+                    .map(|sid| format!(" (Sid `{}`)", printable(sid)))
+                    .unwrap_or_default();
                 universe.insert(
                     (policy.origin().to_string(), policy.name().to_owned(), s.index),
                     format!(
                         "{} statement {}{sid} at {}:{}:{}",
-                        policy.name(),
+                        printable(policy.name()),
                         s.index,
-                        policy.origin(),
+                        printable(policy.origin()),
                         s.location.line,
                         s.location.column
                     ),
@@ -126,7 +139,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
             out,
             "\nrunning {} tests from {}",
             suite.cases.len(),
-            suite.path.display()
+            printable(&suite.path.display().to_string())
         );
         let mut result = SuiteResult {
             path: suite.path.display().to_string(),
@@ -144,12 +157,12 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
                     }
                     check(case, &evaluation, &near)
                 }
-                Err(message) => Some(format!("the case could not run: {message}")),
+                Err(message) => Some(format!("the case could not run: {}", printable(&message))),
             };
             let _ = writeln!(
                 out,
                 "test {} ... {}",
-                case.name,
+                printable(&case.name),
                 if failure.is_some() { "FAILED" } else { "ok" }
             );
             result.cases.push(CaseResult {
@@ -168,12 +181,12 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
     if !failed.is_empty() {
         let _ = writeln!(out, "\nfailures:\n");
         for (suite, case) in &failed {
-            let _ = writeln!(out, "---- {} ({}) ----", case.name, suite.path);
+            let _ = writeln!(out, "---- {} ({}) ----", printable(&case.name), printable(&suite.path));
             let _ = writeln!(out, "{}\n", case.failure.as_deref().unwrap_or_default());
         }
         let _ = writeln!(out, "failures:");
         for (_, case) in &failed {
-            let _ = writeln!(out, "    {}", case.name);
+            let _ = writeln!(out, "    {}", printable(&case.name));
         }
     }
     let passed = total - failed.len();
@@ -196,7 +209,7 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
         let _ = writeln!(out, "  ({} not exercised; --coverage lists them)", unexercised.len());
     }
     if let Some(path) = &args.junit {
-        if let Err(e) = std::fs::write(path, junit(&results, started.elapsed().as_secs_f64())) {
+        if let Err(e) = std::fs::write(path, junit::report(&results, started.elapsed().as_secs_f64())) {
             render::error(err, &format!("cannot write `{}`: {e}", path.display()));
             return Exit::Error;
         }
@@ -224,33 +237,78 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
     }
 }
 
-fn find_suites(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    if path.is_file() {
-        files.push(path.to_path_buf());
-        return Ok(());
+/// The suites the command line names, each once, in the order of the arguments (a directory's
+/// suites sorted by path). A directory is searched recursively, each real directory once however
+/// many links lead to it (a link to `.` would otherwise loop for ever), and a suite reached twice
+/// (named twice, named and inside a named directory, or through links) runs once: under the path
+/// of the first argument that reached it and, in a directory, the path through the fewest links.
+fn find_suites(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut seen_dirs = BTreeSet::new();
+    let mut seen_files = BTreeSet::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let mut found = if path.is_dir() {
+            walk(path, &mut seen_dirs)?
+        } else if path.is_file() {
+            vec![(false, path.clone())]
+        } else {
+            return Err(format!("`{}`: no such file or directory", path.display()));
+        };
+        // Of two paths to one suite, the one through fewer links wins.
+        found.sort();
+        let mut new: Vec<PathBuf> = found
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| seen_files.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+            .collect();
+        new.sort();
+        files.extend(new);
     }
-    if !path.is_dir() {
-        return Err(format!("`{}`: no such file or directory", path.display()));
-    }
+    Ok(files)
+}
+
+/// The `*.test.json` files under `root`, each with whether a link led to it. Real directories
+/// are read first and the ones reached through links last, so that a suite's path names as few
+/// links as possible; a directory already in `seen` (by its canonical path) is not read again.
+fn walk(root: &Path, seen: &mut BTreeSet<PathBuf>) -> Result<Vec<(bool, PathBuf)>, String> {
     let mut found = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-        for entry in entries.filter_map(Result::ok) {
+    let mut real = vec![root.to_path_buf()];
+    let mut linked = BTreeSet::new();
+    // INVARIANT: once `real` is empty every directory left was reached through a link.
+    let mut through_link = false;
+    loop {
+        let dir = match real.pop() {
+            Some(dir) => dir,
+            None => match linked.pop_first() {
+                Some(dir) => {
+                    through_link = true;
+                    dir
+                }
+                None => break,
+            },
+        };
+        let cannot_read = |e: std::io::Error| format!("cannot read `{}`: {e}", dir.display());
+        if !seen.insert(std::fs::canonicalize(&dir).map_err(cannot_read)?) {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).map_err(cannot_read)?.filter_map(Result::ok) {
             let p = entry.path();
+            let link = entry.file_type().is_ok_and(|t| t.is_symlink());
             if p.is_dir() {
-                stack.push(p);
+                if link {
+                    linked.insert(p);
+                } else {
+                    real.push(p);
+                }
             } else if p
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().ends_with(".test.json"))
             {
-                found.push(p);
+                found.push((through_link || link, p));
             }
         }
     }
-    found.sort();
-    files.extend(found);
-    Ok(())
+    Ok(found)
 }
 
 fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>), String> {
@@ -328,10 +386,11 @@ fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<Stri
                     .is_none_or(|sid| s.sid.as_deref() == Some(sid.as_str()))
         });
         if !found {
+            let policy = printable(&want.policy);
             let what = match (&want.statement, &want.sid) {
-                (Some(i), _) => format!("{} statement {i}", want.policy),
-                (None, Some(sid)) => format!("{} Sid `{sid}`", want.policy),
-                (None, None) => want.policy.clone(),
+                (Some(i), _) => format!("{policy} statement {i}"),
+                (None, Some(sid)) => format!("{policy} Sid `{}`", printable(sid)),
+                (None, None) => policy.into_owned(),
             };
             problems.push(format!("expected {what} among the deciding statements"));
         }
@@ -344,17 +403,17 @@ fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<Stri
         text.push_str("\n  deciding statements: none");
     } else {
         for s in &evaluation.deciding {
-            let _ = write!(text, "\n  deciding: {}", describe(s));
+            let _ = write!(text, "\n  deciding: {}", printable(&describe(s)));
         }
     }
     for m in near {
-        let _ = write!(text, "\n  closest Allow: {}", describe(&m.statement));
+        let _ = write!(text, "\n  closest Allow: {}", printable(&describe(&m.statement)));
         for reason in near_miss_reasons(m, case.resource.as_deref().unwrap_or("*")) {
-            let _ = write!(text, "\n    - {reason}");
+            let _ = write!(text, "\n    - {}", printable(&reason));
         }
     }
     for note in &evaluation.notes {
-        let _ = write!(text, "\n  note: {note}");
+        let _ = write!(text, "\n  note: {}", printable(note));
     }
     Some(text)
 }
@@ -463,21 +522,13 @@ impl SuiteReader<'_> {
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             match &item.value {
-                Value::String(reference) => {
-                    let joined = self.base.join(reference.as_str());
-                    let arg = if joined.exists() {
-                        joined.display().to_string()
-                    } else {
-                        reference.to_string()
-                    };
-                    match load_policies(&[arg], kind) {
-                        Ok(loaded) => {
-                            self.documents.extend(loaded.errors);
-                            out.extend(loaded.policies);
-                        }
-                        Err(e) => self.error(item.span, e.to_string()),
+                Value::String(reference) => match load_policies_in(&self.base, &[reference.to_string()], kind) {
+                    Ok(loaded) => {
+                        self.documents.extend(loaded.errors);
+                        out.extend(loaded.policies);
                     }
-                }
+                    Err(e) => self.error(item.span, e.to_string()),
+                },
                 Value::Object(_) => {
                     let source: std::sync::Arc<str> = self.index_text().into();
                     let name = format!("{what}[{i}]");
@@ -742,70 +793,4 @@ fn parse_layer(text: &str) -> Option<Layer> {
     ]
     .into_iter()
     .find(|l| l.as_str() == text)
-}
-
-/// Escapes text for XML attributes and content; characters XML 1.0 cannot hold are dropped.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A JUnit XML report (the common dialect Jenkins, GitLab and GitHub actions read).
-fn junit(results: &[SuiteResult], seconds: f64) -> String {
-    let tests: usize = results.iter().map(|s| s.cases.len()).sum();
-    let failures: usize = results
-        .iter()
-        .map(|s| s.cases.iter().filter(|c| c.failure.is_some()).count())
-        .sum();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"ram-policy\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">"
-    );
-    for suite in results {
-        let f = suite.cases.iter().filter(|c| c.failure.is_some()).count();
-        let t: f64 = suite.cases.iter().map(|c| c.seconds).sum();
-        let _ = writeln!(
-            x,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" time=\"{t:.3}\">",
-            xml(&suite.path),
-            suite.cases.len()
-        );
-        for case in &suite.cases {
-            let _ = write!(
-                x,
-                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.6}\"",
-                xml(&case.name),
-                xml(&suite.path),
-                case.seconds
-            );
-            match &case.failure {
-                None => x.push_str("/>\n"),
-                Some(message) => {
-                    let first = message.lines().next().unwrap_or_default();
-                    let _ = writeln!(
-                        x,
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                        xml(first),
-                        xml(message)
-                    );
-                }
-            }
-        }
-        x.push_str("  </testsuite>\n");
-    }
-    x.push_str("</testsuites>\n");
-    x
 }
