@@ -123,6 +123,11 @@ fn control_reference() -> impl Strategy<Value = Value> {
         4 => Just(json!("FullAliyunAccess")),
         1 => select(vec!["pol0", "pol1", "pol2"]).prop_map(|n| json!(n)),
         2 => policy_statements().prop_map(|s| document(&s)),
+        // A guardrail that denies one service: explicit denies at every kind of caller.
+        3 => select(REQUEST_SERVICES).prop_map(|service| json!({"Version": "1", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": format!("{service}:*"), "Resource": "*"}
+        ]})),
     ]
 }
 
