@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::caller::Caller;
-use crate::chain::{Chain, ResourcePolicies};
+use crate::chain::ResourcePolicies;
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
 use crate::policy::{decode_document, read_document, suggest, Policy, PolicyKind};
@@ -269,72 +269,28 @@ impl Account {
         format!("{} has no {what} `{name}`{hint}", self.origin)
     }
 
-    /// The compiled chain for `caller`, with an optional session policy (roles only) and
-    /// extra control-policy levels from the command line merged into the account's.
-    pub fn chain(
-        &self,
-        caller: &Caller,
-        session: Option<CompiledPolicySet>,
-        extra_control: &[Vec<Policy>],
-    ) -> Result<Chain, String> {
-        let attachments: Vec<&Attachment> = match caller {
-            Caller::User { name, .. } => {
-                let user = self.users.get(&**name).ok_or_else(|| format!("no user `{name}`"))?;
-                let groups = user.groups.iter().filter_map(|g| self.groups.get(g)).flatten();
-                user.attachments.iter().chain(groups).collect()
-            }
-            Caller::Role { name, .. } => {
-                let role = self.roles.get(&**name).ok_or_else(|| format!("no role `{name}`"))?;
-                role.attachments.iter().collect()
-            }
-            Caller::Root { .. } | Caller::Service { .. } => Vec::new(),
+    /// The policies attached to user `name`: its own, then its groups' (empty when there is no
+    /// such user).
+    pub fn user_attachments(&self, name: &str) -> Vec<&Attachment> {
+        let Some(user) = self.users.get(name) else {
+            return Vec::new();
         };
-        if session.is_some() && !matches!(caller, Caller::Role { .. }) {
-            return Err(format!(
-                "a session policy belongs to a role session, but `{caller}` is not a role"
-            ));
-        }
-        let account_scope: PolicySet = attachments
-            .iter()
-            .filter(|a| a.resource_group.is_none())
-            .map(|a| a.policy.clone())
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
-        let mut groups: BTreeMap<&str, PolicySet> = BTreeMap::new();
-        for a in &attachments {
-            if let Some(group) = &a.resource_group {
-                groups
-                    .entry(group)
-                    .or_default()
-                    .add(a.policy.clone())
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        let levels = self.control_levels.len().max(extra_control.len());
-        let control: Vec<CompiledPolicySet> = (0..levels)
-            .map(|level| {
-                self.control_levels
-                    .get(level)
-                    .into_iter()
-                    .chain(extra_control.get(level))
-                    .flatten()
-                    .cloned()
-                    .collect::<Result<PolicySet, _>>()
-                    .map(|set| set.compile())
-                    .map_err(|e| format!("control-policy level {level}: {e}"))
-            })
-            .collect::<Result<_, _>>()?;
-        let mut chain = Chain::new(account_scope.compile())
-            .with_caller(caller.clone())
-            .with_control_levels(control)
-            .with_resources(self.resources.clone());
-        for (group, set) in groups {
-            chain = chain.with_resource_group_policies(group, set.compile());
-        }
-        if let Some(session) = session {
-            chain = chain.with_session(session);
-        }
-        Ok(chain)
+        let groups = user.groups.iter().filter_map(|g| self.groups.get(g)).flatten();
+        user.attachments.iter().chain(groups).collect()
+    }
+
+    /// The policies attached to role `name` (empty when there is no such role).
+    pub fn role_attachments(&self, name: &str) -> Vec<&Attachment> {
+        self.roles
+            .get(name)
+            .map(|r| r.attachments.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The account's resource-based policies (bucket policies, and roles' trust policies),
+    /// compiled.
+    pub(crate) fn resource_policies(&self) -> ResourcePolicies {
+        (*self.resources).clone()
     }
 }
 

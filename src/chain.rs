@@ -2,16 +2,14 @@
 //! policy, identity policies at account scope then resource-group scope, resource policies,
 //! and the combination (with the `sts:AssumeRole` both-must-allow rule).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::caller::Caller;
 use crate::request::Request;
-use crate::set::{CompiledPolicySet, ConditionError, Decision, NearMiss, Response, StatementRef};
+use crate::set::{Basic, CompiledPolicySet, ConditionError, Decision, NearMiss, StatementRef};
 use crate::wildcard::Pattern;
 
 /// The layer of the chain that decided (in the spirit of RAM's `DecodeDiagnosticMessage`).
@@ -56,6 +54,7 @@ impl fmt::Display for Layer {
 
 /// One layer's basic decision, as part of an explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Step {
     /// The layer.
     pub layer: Layer,
@@ -68,23 +67,45 @@ pub struct Step {
     pub deciding: Vec<StatementRef>,
 }
 
-/// The outcome of the chain: the final decision, the layer that decided, the statements that
-/// decided, every step on the way, and notes for the reader.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evaluation {
-    /// The final decision.
-    pub decision: Decision,
-    /// The layer that decided: for a deny, the layer that denied; for an allow, the layer
-    /// whose Allow granted it.
-    pub layer: Layer,
-    /// The statements that decided.
-    pub deciding: Vec<StatementRef>,
-    /// Conditions that could not be decided (handled fail-closed), from every layer evaluated.
-    pub errors: Vec<ConditionError>,
-    /// Every layer evaluated, in order.
-    pub steps: Vec<Step>,
-    /// Remarks about the evaluation, such as a resource-group-scope Deny that was not reached.
-    pub notes: Vec<String>,
+/// A remark about an evaluation, for the reader of its explanation. The library says what
+/// happened; the command line (or any other edge) words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Note {
+    /// The account's root identity is allowed everything on its own resources.
+    RootOwnResource,
+    /// An account's root identity cannot assume a role (SPEC §5.1).
+    RootCannotAssumeRole,
+    /// No control policy at this level allows the request.
+    ControlLevelWithoutAllow {
+        /// The level (0 = the member account).
+        level: usize,
+    },
+    /// A Deny attached at the scope of the request's resource group was not reached: the
+    /// account-scope policies decided first (documented order).
+    ResourceGroupDenyNotReached {
+        /// The resource group.
+        resource_group: Box<str>,
+    },
+    /// `sts:AssumeRole` needs an Allow in the caller's identity policies and in the trust policy.
+    AssumeRoleNeedsBoth,
+    /// The role's trust policy does not allow this caller.
+    TrustPolicyRefuses,
+    /// No trust policy is known for the resource of an `sts:AssumeRole`.
+    TrustPolicyUnknown {
+        /// The request's resource.
+        resource: Box<str>,
+    },
+    /// No resource-based policy governs the resource, and only one could allow this caller.
+    NoResourcePolicy,
+    /// The store does not describe the caller, so it has no identity policies here.
+    UnknownCaller {
+        /// The caller's ARN, or its name.
+        caller: Box<str>,
+    },
+    /// The request names no caller, and the store describes an account: nobody's identity
+    /// policies apply.
+    NoCaller,
 }
 
 /// Resource-based policies of an account: bucket policies by resource pattern, and roles'
@@ -159,170 +180,108 @@ enum Governing<'a> {
     Resources(Vec<&'a CompiledPolicySet>),
 }
 
-/// The compiled chain for one principal: evaluate many requests against it.
+/// A principal's identity policies, compiled once in a store and shared: the sets attached at
+/// account scope (its own and its groups', one compiled set per policy), and those attached at
+/// the scope of each resource group.
 #[derive(Debug, Clone, Default)]
-pub struct Chain {
-    caller: Option<Caller>,
-    /// The caller's ARN, which the evaluation gives `acs:PrincipalARN` (SPEC §4).
-    caller_arn: Option<Box<str>>,
-    control_levels: Vec<CompiledPolicySet>,
-    session: Option<CompiledPolicySet>,
-    account_scope: CompiledPolicySet,
-    resource_group_scope: Vec<(Box<str>, CompiledPolicySet)>,
-    resources: Arc<ResourcePolicies>,
+pub(crate) struct Identity {
+    pub(crate) account_scope: Vec<CompiledPolicySet>,
+    pub(crate) resource_groups: Vec<(Box<str>, Vec<CompiledPolicySet>)>,
 }
 
-impl Chain {
-    /// A chain for an anonymous RAM user whose identity policies are `identity`, attached at
-    /// account scope (SPEC §8 without an account file).
-    pub fn new(identity: CompiledPolicySet) -> Self {
-        Chain {
-            account_scope: identity,
-            ..Chain::default()
-        }
-    }
-
-    /// Sets the caller (principal matching in resource policies; root and service rules).
-    pub fn with_caller(mut self, caller: Caller) -> Self {
-        self.caller_arn = caller.arn().map(Into::into);
-        self.caller = Some(caller);
-        self
-    }
-
-    /// The request as this chain's caller makes it: `acs:PrincipalARN` is derived from the
-    /// caller by the evaluation itself, never left to the embedding program; a value set by
-    /// hand counts only when the caller is unknown (SPEC §4). A request that already carries
-    /// the derived value (the command line's, or one built for this caller) is not copied.
-    fn as_caller_makes<'r>(&self, request: &'r Request) -> Cow<'r, Request> {
-        match &self.caller_arn {
-            Some(arn) if !request.has_principal_arn(arn) => Cow::Owned(request.with_principal_arn(arn)),
-            _ => Cow::Borrowed(request),
-        }
-    }
-
-    /// Sets the control-policy levels, from the member account (0) up to the Root folder.
-    pub fn with_control_levels(mut self, levels: Vec<CompiledPolicySet>) -> Self {
-        self.control_levels = levels;
-        self
-    }
-
-    /// Sets the session policy of a role session.
-    pub fn with_session(mut self, session: CompiledPolicySet) -> Self {
-        self.session = Some(session);
-        self
-    }
-
-    /// Adds the identity policies attached at the scope of resource group `group`.
-    pub fn with_resource_group_policies(mut self, group: &str, policies: CompiledPolicySet) -> Self {
-        self.resource_group_scope.push((group.into(), policies));
-        self
-    }
-
-    /// Sets the account's resource-based policies.
-    pub fn with_resources(mut self, resources: Arc<ResourcePolicies>) -> Self {
-        self.resources = resources;
-        self
-    }
-
-    /// The caller, if known.
-    pub fn caller(&self) -> Option<&Caller> {
-        self.caller.as_ref()
-    }
-
-    fn resource_group_set(&self, request: &Request) -> Option<&CompiledPolicySet> {
+impl Identity {
+    fn resource_group(&self, request: &Request) -> Option<&[CompiledPolicySet]> {
         let group = request.resource_group()?;
-        self.resource_group_scope
+        self.resource_groups
             .iter()
             .find(|(g, _)| **g == *group)
-            .map(|(_, s)| s)
+            .map(|(_, sets)| sets.as_slice())
+    }
+}
+
+/// Everything the chain of SPEC §5 needs for one request, borrowed from a store: the caller,
+/// the control-policy levels (one compiled set per level), the session policy, the caller's
+/// identity policies (`None` when the store does not describe the caller) and the account's
+/// resource-based policies.
+pub(crate) struct Parts<'a> {
+    pub(crate) caller: Option<&'a Caller>,
+    pub(crate) control: &'a [CompiledPolicySet],
+    pub(crate) session: Option<&'a CompiledPolicySet>,
+    pub(crate) identity: Option<&'a Identity>,
+    pub(crate) resources: &'a ResourcePolicies,
+}
+
+/// What an evaluation found besides its decision: its steps, notes and errors (each collected
+/// only when asked for).
+pub(crate) struct Trace {
+    pub(crate) steps: Option<Vec<Step>>,
+    pub(crate) notes: Option<Vec<Note>>,
+    pub(crate) errors: Vec<ConditionError>,
+}
+
+impl Parts<'_> {
+    /// The decision and the layer that made it, without an explanation and without allocating.
+    pub(crate) fn decide(&self, request: &Request) -> (Decision, Layer) {
+        let caller = self.caller;
+        self.run(
+            request,
+            &mut |_, _, sets: &[CompiledPolicySet]| decide_sets(sets, request, caller),
+            &mut |_| {},
+            false,
+        )
     }
 
-    /// Evaluates a request through the whole chain, with every step and note. Never fails.
-    pub fn evaluate(&self, request: &Request) -> Evaluation {
-        let request = &*self.as_caller_makes(request);
-        let mut steps = Vec::new();
+    /// The decision, the layer, the deciding statements and the condition errors; and, when
+    /// `explain`, every step and note.
+    pub(crate) fn evaluate(&self, request: &Request, explain: bool) -> (Basic, Layer, Trace) {
+        let caller = self.caller;
+        let mut trace = Trace {
+            steps: explain.then(Vec::new),
+            notes: explain.then(Vec::new),
+            errors: Vec::new(),
+        };
+        let mut steps = trace.steps.take();
         let mut errors = Vec::new();
-        let mut notes = Vec::new();
-        let caller = self.caller.as_ref();
+        let mut notes = trace.notes.take();
         let (last, layer) = self.run(
             request,
-            &mut |layer, level, set: &CompiledPolicySet| {
-                let r = set.authorize_as(request, caller);
+            &mut |layer, level, sets: &[CompiledPolicySet]| {
+                let r = basic_sets(sets, request, caller);
                 errors.extend(r.errors.iter().cloned());
-                steps.push(Step {
-                    layer,
-                    level,
-                    decision: r.decision,
-                    deciding: r.deciding.clone(),
-                });
+                if let Some(steps) = steps.as_mut() {
+                    steps.push(Step {
+                        layer,
+                        level,
+                        decision: r.decision,
+                        deciding: r.deciding.clone(),
+                    });
+                }
                 r
             },
-            Some(&mut notes),
-        );
-        Evaluation {
-            decision: last.decision,
-            layer,
-            deciding: last.deciding,
-            errors,
-            steps,
-            notes: notes.into_iter().map(|n| n.text(request)).collect(),
-        }
-    }
-
-    /// The decision, the layer and the deciding statements with any condition errors, without
-    /// the steps and notes of a full explanation (batch mode's output).
-    pub fn evaluate_brief(&self, request: &Request) -> Evaluation {
-        let request = &*self.as_caller_makes(request);
-        let mut errors = Vec::new();
-        let caller = self.caller.as_ref();
-        let (last, layer) = self.run(
-            request,
-            &mut |_, _, set: &CompiledPolicySet| {
-                let mut r = set.authorize_as(request, caller);
-                errors.append(&mut r.errors);
-                r
+            &mut |n| {
+                if let Some(notes) = notes.as_mut() {
+                    notes.push(n);
+                }
             },
-            None,
+            explain,
         );
-        Evaluation {
-            decision: last.decision,
-            layer,
-            deciding: last.deciding,
-            errors,
-            steps: Vec::new(),
-            notes: Vec::new(),
-        }
+        trace.steps = steps;
+        trace.notes = notes;
+        trace.errors = errors;
+        (last, layer, trace)
     }
 
-    /// Just the decision of the whole chain and the layer that made it: the same semantics as
-    /// [`Chain::evaluate`], but no explanation and no allocation on the common path.
-    pub fn decide(&self, request: &Request) -> (Decision, Layer) {
-        let request = &*self.as_caller_makes(request);
-        let caller = self.caller.as_ref();
-        let (decision, layer) = self.run(
-            request,
-            &mut |_, _, set: &CompiledPolicySet| set.decide_as(request, caller),
-            None,
-        );
-        (decision, layer)
-    }
-
-    /// The chain of SPEC §5, once for both ways of evaluating a layer: `eval` gives a layer's
-    /// basic outcome (a full [`Response`], or just the [`Decision`]); `notes`, when given,
-    /// collects remarks for the reader (and asks for the extra work some of them need).
+    /// The chain of SPEC §5, once for both ways of evaluating a layer: `eval` gives the basic
+    /// outcome of a layer's sets (a full [`Basic`], or just the [`Decision`]); `note` takes
+    /// remarks for the reader, and `trace` asks for the extra work some of them need.
     fn run<R: LayerOutcome>(
         &self,
         request: &Request,
-        eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
-        mut notes: Option<&mut Vec<Note>>,
+        eval: &mut LayerEval<'_, R>,
+        note: &mut dyn FnMut(Note),
+        trace: bool,
     ) -> (R, Layer) {
-        let trace = notes.is_some();
-        let mut note = |n: Note| {
-            if let Some(notes) = notes.as_deref_mut() {
-                notes.push(n);
-            }
-        };
-        match self.caller.as_ref() {
+        match self.caller {
             Some(Caller::Root { account }) => {
                 if is_assume_role(request) {
                     // SPEC §5.1: an account's root identity cannot assume a role.
@@ -335,9 +294,9 @@ impl Chain {
                 }
                 // Another account's resource, or text that is not such an ARN: only that
                 // resource's policy can allow it.
-                return self.resource_only(request, eval, &mut note);
+                return self.resource_only(request, eval, note);
             }
-            Some(Caller::Service { .. }) => return self.resource_only(request, eval, &mut note),
+            Some(Caller::Service { .. }) => return self.resource_only(request, eval, note),
             _ => {}
         }
 
@@ -346,8 +305,8 @@ impl Chain {
         // still reported as the explicit deny it is.
         let mut missing_allow: Option<usize> = None;
         let mut denied: Option<R> = None;
-        for (level, set) in self.control_levels.iter().enumerate() {
-            let r = eval(Layer::ControlPolicy, Some(level), set);
+        for (level, set) in self.control.iter().enumerate() {
+            let r = eval(Layer::ControlPolicy, Some(level), std::slice::from_ref(set));
             match r.decision() {
                 Decision::ExplicitDeny => denied = Some(R::merge(denied, r)),
                 Decision::ImplicitDeny => {
@@ -360,31 +319,35 @@ impl Chain {
             return (denied, Layer::ControlPolicy);
         }
         if let Some(level) = missing_allow {
-            note(Note::ControlLevelWithoutAllow(level));
+            note(Note::ControlLevelWithoutAllow { level });
             return (R::of(Decision::ImplicitDeny), Layer::ControlPolicy);
         }
 
         // 2. Session policy.
-        if let Some(session) = &self.session {
-            let r = eval(Layer::SessionPolicy, None, session);
+        if let Some(session) = self.session {
+            let r = eval(Layer::SessionPolicy, None, std::slice::from_ref(session));
             if r.decision() != Decision::Allow {
                 return (r, Layer::SessionPolicy);
             }
         }
 
         // 3. Identity policies (Decision A): account scope first, then resource-group scope.
-        let account = eval(Layer::AccountLevelIdentityBasedPolicy, None, &self.account_scope);
-        let rg_set = self.resource_group_set(request);
+        let no_sets: &[CompiledPolicySet] = &[];
+        let account_scope = self.identity.map_or(no_sets, |i| i.account_scope.as_slice());
+        let account = eval(Layer::AccountLevelIdentityBasedPolicy, None, account_scope);
+        let rg_sets = self.identity.and_then(|i| i.resource_group(request));
         let (decision_a, layer_a) = if account.decision() != Decision::ImplicitDeny {
             // Only an explanation looks past the decision, to say what it did not reach.
-            if let (Some(set), true) = (rg_set, trace) {
-                if set.decide_as(request, self.caller.as_ref()) == Decision::ExplicitDeny {
-                    note(Note::ResourceGroupDenyNotReached);
+            if let (Some(sets), true) = (rg_sets, trace) {
+                if decide_sets(sets, request, self.caller) == Decision::ExplicitDeny {
+                    note(Note::ResourceGroupDenyNotReached {
+                        resource_group: request.resource_group().unwrap_or_default().into(),
+                    });
                 }
             }
             (account, Layer::AccountLevelIdentityBasedPolicy)
-        } else if let Some(set) = rg_set {
-            let r = eval(Layer::ResourceGroupLevelIdentityBasedPolicy, None, set);
+        } else if let Some(sets) = rg_sets {
+            let r = eval(Layer::ResourceGroupLevelIdentityBasedPolicy, None, sets);
             (r, Layer::ResourceGroupLevelIdentityBasedPolicy)
         } else {
             (account, Layer::AccountLevelIdentityBasedPolicy)
@@ -412,7 +375,9 @@ impl Chain {
             }
             return match (a_allows, decision_b) {
                 (_, None) => {
-                    note(Note::TrustPolicyUnknown);
+                    note(Note::TrustPolicyUnknown {
+                        resource: request.resource().into(),
+                    });
                     (R::of(Decision::ImplicitDeny), Layer::TrustPolicy)
                 }
                 (true, Some(b)) if b.decision() == Decision::Allow => (R::merge(Some(decision_a), b), layer_a),
@@ -436,14 +401,16 @@ impl Chain {
     fn resource_only<R: LayerOutcome>(
         &self,
         request: &Request,
-        eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
+        eval: &mut LayerEval<'_, R>,
         note: &mut dyn FnMut(Note),
     ) -> (R, Layer) {
         let (decision, layer) = self.resource_decision(request, eval);
         match decision {
             Some(r) => (r, layer),
             None if layer == Layer::TrustPolicy => {
-                note(Note::TrustPolicyUnknown);
+                note(Note::TrustPolicyUnknown {
+                    resource: request.resource().into(),
+                });
                 (R::of(Decision::ImplicitDeny), layer)
             }
             None => {
@@ -456,13 +423,14 @@ impl Chain {
     /// The basic decision of the resource-based policies that govern the request (`None` when
     /// there are none, or when the trust policy of an `sts:AssumeRole` is not known), and the
     /// layer name to report.
-    fn resource_decision<R: LayerOutcome>(
-        &self,
-        request: &Request,
-        eval: &mut dyn FnMut(Layer, Option<usize>, &CompiledPolicySet) -> R,
-    ) -> (Option<R>, Layer) {
+    fn resource_decision<R: LayerOutcome>(&self, request: &Request, eval: &mut LayerEval<'_, R>) -> (Option<R>, Layer) {
         let sets = match self.resources.for_request(request) {
-            Governing::Trust(trust) => return (Some(eval(Layer::TrustPolicy, None, trust)), Layer::TrustPolicy),
+            Governing::Trust(trust) => {
+                return (
+                    Some(eval(Layer::TrustPolicy, None, std::slice::from_ref(trust))),
+                    Layer::TrustPolicy,
+                )
+            }
             Governing::UnknownTrust => return (None, Layer::TrustPolicy),
             Governing::Resources(sets) => sets,
         };
@@ -472,7 +440,7 @@ impl Chain {
         let mut any = false;
         for set in sets {
             any = true;
-            let r = eval(layer, None, set);
+            let r = eval(layer, None, std::slice::from_ref(set));
             match r.decision() {
                 Decision::ExplicitDeny => denied = Some(R::merge(denied, r)),
                 Decision::Allow => allowed = Some(R::merge(allowed, r)),
@@ -485,36 +453,32 @@ impl Chain {
         (combined, layer)
     }
 
-    /// For a denied request: the `Allow` statements of the layer that denied which came
-    /// closest, each with what did not match. Empty for an explicit deny or an allow.
-    pub fn near_misses(&self, request: &Request, evaluation: &Evaluation, limit: usize) -> Vec<NearMiss> {
-        if evaluation.decision != Decision::ImplicitDeny {
-            return Vec::new();
-        }
-        let request = &*self.as_caller_makes(request);
-        let caller = self.caller.as_ref();
+    /// For an implicitly denied request: the `Allow` statements of the layer that denied which
+    /// came closest, each with what did not match, closest first; at most `limit`.
+    pub(crate) fn near_misses(&self, request: &Request, layer: Layer, steps: &[Step], limit: usize) -> Vec<NearMiss> {
         let mut sets: Vec<&CompiledPolicySet> = Vec::new();
-        match evaluation.layer {
+        match layer {
             Layer::ControlPolicy => {
-                let level = evaluation
-                    .steps
+                let level = steps
                     .iter()
                     .find(|s| s.layer == Layer::ControlPolicy && s.decision == Decision::ImplicitDeny)
                     .and_then(|s| s.level)
                     .unwrap_or(0);
-                sets.extend(self.control_levels.get(level));
+                sets.extend(self.control.get(level));
             }
-            Layer::SessionPolicy => sets.extend(self.session.as_ref()),
+            Layer::SessionPolicy => sets.extend(self.session),
             Layer::AccountLevelIdentityBasedPolicy | Layer::ResourceGroupLevelIdentityBasedPolicy => {
-                sets.push(&self.account_scope);
-                sets.extend(self.resource_group_set(request));
+                if let Some(identity) = self.identity {
+                    sets.extend(&identity.account_scope);
+                    sets.extend(identity.resource_group(request).into_iter().flatten());
+                }
             }
             Layer::ResourcePolicy | Layer::TrustPolicy => sets.extend(self.resources.sets_for(request)),
             Layer::RootIdentity => {}
         }
         let mut misses: Vec<NearMiss> = sets
             .iter()
-            .flat_map(|s| s.near_misses(request, caller, limit))
+            .flat_map(|s| s.near_misses(request, self.caller, limit))
             .collect();
         misses.sort_by_key(|m| {
             (
@@ -527,6 +491,61 @@ impl Chain {
         misses
     }
 }
+
+/// Basic evaluation over several sets at once (a principal's policies, compiled one set per
+/// policy): any applicable `Deny` in any of them ⇒ `ExplicitDeny`; else any applicable `Allow`
+/// ⇒ `Allow`; else `ImplicitDeny`. The same answer as one set of all their policies.
+fn basic_sets(sets: &[CompiledPolicySet], request: &Request, caller: Option<&Caller>) -> Basic {
+    match sets {
+        [one] => one.basic(request, caller),
+        _ => {
+            let mut allows = Vec::new();
+            let mut denies = Vec::new();
+            let mut errors = Vec::new();
+            for set in sets {
+                let r = set.basic(request, caller);
+                errors.extend(r.errors);
+                match r.decision {
+                    Decision::ExplicitDeny => denies.extend(r.deciding),
+                    Decision::Allow => allows.extend(r.deciding),
+                    Decision::ImplicitDeny => {}
+                }
+            }
+            if denies.is_empty() {
+                Basic {
+                    decision: if allows.is_empty() {
+                        Decision::ImplicitDeny
+                    } else {
+                        Decision::Allow
+                    },
+                    deciding: allows,
+                    errors,
+                }
+            } else {
+                Basic {
+                    decision: Decision::ExplicitDeny,
+                    deciding: denies,
+                    errors,
+                }
+            }
+        }
+    }
+}
+
+/// [`basic_sets`]'s decision alone: no allocation, the first applicable `Deny` of any set ends
+/// it, and `Allow`s are looked for only when no set denies.
+fn decide_sets(sets: &[CompiledPolicySet], request: &Request, caller: Option<&Caller>) -> Decision {
+    if sets.iter().any(|s| s.any_deny_applies(request, caller)) {
+        return Decision::ExplicitDeny;
+    }
+    if sets.iter().any(|s| s.any_allow_applies(request, caller)) {
+        return Decision::Allow;
+    }
+    Decision::ImplicitDeny
+}
+
+/// How the chain evaluates one layer: its name, its level (control policies), its sets.
+type LayerEval<'e, R> = dyn FnMut(Layer, Option<usize>, &[CompiledPolicySet]) -> R + 'e;
 
 /// What the chain needs from a layer's basic evaluation: its decision, and a way to put the
 /// deciding statements of several evaluations together.
@@ -552,13 +571,13 @@ impl LayerOutcome for Decision {
     }
 }
 
-impl LayerOutcome for Response {
+impl LayerOutcome for Basic {
     fn decision(&self) -> Decision {
         self.decision
     }
 
     fn of(decision: Decision) -> Self {
-        Response {
+        Basic {
             decision,
             deciding: Vec::new(),
             errors: Vec::new(),
@@ -571,45 +590,6 @@ impl LayerOutcome for Response {
             next.deciding = previous.deciding;
         }
         next
-    }
-}
-
-/// Remarks for the reader of an evaluation, worded when the evaluation is finished.
-enum Note {
-    RootOwnResource,
-    ControlLevelWithoutAllow(usize),
-    ResourceGroupDenyNotReached,
-    AssumeRoleNeedsBoth,
-    TrustPolicyRefuses,
-    TrustPolicyUnknown,
-    NoResourcePolicy,
-    RootCannotAssumeRole,
-}
-
-impl Note {
-    fn text(&self, request: &Request) -> String {
-        match self {
-            Note::RootOwnResource => "the account's root identity is allowed everything on its own resources".into(),
-            Note::ControlLevelWithoutAllow(level) => format!(
-                "no control policy at level {level} allows the request; every level from the member account up to the Root folder must allow it"
-            ),
-            Note::ResourceGroupDenyNotReached => format!(
-                "a Deny in a policy attached at the scope of resource group `{}` was not reached: account-scope policies decided first (documented order)",
-                request.resource_group().unwrap_or_default()
-            ),
-            Note::AssumeRoleNeedsBoth => {
-                "sts:AssumeRole needs an Allow in the caller's identity policies and in the role's trust policy".into()
-            }
-            Note::TrustPolicyRefuses => "the role's trust policy does not allow this caller to assume the role".into(),
-            Note::TrustPolicyUnknown => format!(
-                "no trust policy is known for `{}` (a role this evaluation does not describe, a name that differs in case from a described role, or not a role's ARN), so the role's side of sts:AssumeRole cannot allow it",
-                crate::error::visible(request.resource())
-            ),
-            Note::RootCannotAssumeRole => "an account's root identity cannot assume a role".into(),
-            Note::NoResourcePolicy => {
-                "no resource-based policy governs this resource, and only one could allow this caller".into()
-            }
-        }
     }
 }
 
@@ -667,17 +647,33 @@ mod tests {
         Request::builder(action).resource(resource).build().unwrap()
     }
 
+    fn identity(sets: Vec<CompiledPolicySet>) -> Identity {
+        Identity {
+            account_scope: sets,
+            resource_groups: Vec::new(),
+        }
+    }
+
     #[test]
     fn control_levels_all_must_allow() {
-        let chain = Chain::new(allow("ecs:*")).with_control_levels(vec![allow("*"), allow("rds:*")]);
-        let e = chain.evaluate(&request("ecs:StartInstance", "*"));
-        assert_eq!(e.decision, Decision::ImplicitDeny);
-        assert_eq!(e.layer, Layer::ControlPolicy);
-        assert_eq!(e.steps.len(), 2);
-        let chain = Chain::new(allow("ecs:*")).with_control_levels(vec![allow("*"), allow("ecs:*")]);
+        let id = identity(vec![allow("ecs:*")]);
+        let none = ResourcePolicies::new();
+        let parts = |control| Parts {
+            caller: None,
+            control,
+            session: None,
+            identity: Some(&id),
+            resources: &none,
+        };
+        let levels = [allow("*"), allow("rds:*")];
+        let (basic, layer, trace) = parts(&levels).evaluate(&request("ecs:StartInstance", "*"), true);
+        assert_eq!(basic.decision, Decision::ImplicitDeny);
+        assert_eq!(layer, Layer::ControlPolicy);
+        assert_eq!(trace.steps.unwrap().len(), 2);
+        let levels = [allow("*"), allow("ecs:*")];
         assert_eq!(
-            chain.evaluate(&request("ecs:StartInstance", "*")).decision,
-            Decision::Allow
+            parts(&levels).decide(&request("ecs:StartInstance", "*")),
+            (Decision::Allow, Layer::AccountLevelIdentityBasedPolicy)
         );
     }
 
@@ -694,19 +690,21 @@ mod tests {
         );
         let mut resources = ResourcePolicies::new();
         resources.add_trust("acs:ram::123:role/ops", trust);
-        let resources = Arc::new(resources);
         let role = "acs:ram::123:role/ops";
-        let with = Chain::new(allow("sts:AssumeRole"))
-            .with_caller(alice.clone())
-            .with_resources(resources.clone());
+        let with = identity(vec![allow("sts:AssumeRole")]);
+        let without = identity(vec![allow("ecs:*")]);
+        let parts = |id| Parts {
+            caller: Some(&alice),
+            control: &[],
+            session: None,
+            identity: Some(id),
+            resources: &resources,
+        };
+        assert_eq!(parts(&with).decide(&request("sts:AssumeRole", role)).0, Decision::Allow);
         assert_eq!(
-            with.evaluate(&request("sts:AssumeRole", role)).decision,
-            Decision::Allow
+            parts(&without).decide(&request("sts:AssumeRole", role)),
+            (Decision::ImplicitDeny, Layer::AccountLevelIdentityBasedPolicy)
         );
-        let without = Chain::new(allow("ecs:*")).with_caller(alice).with_resources(resources);
-        let e = without.evaluate(&request("sts:AssumeRole", role));
-        assert_eq!(e.decision, Decision::ImplicitDeny);
-        assert_eq!(e.layer, Layer::AccountLevelIdentityBasedPolicy);
     }
 
     #[test]

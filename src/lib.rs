@@ -12,13 +12,14 @@ mod json;
 mod policy;
 mod request;
 mod set;
+mod store;
 pub mod system;
 mod value;
 mod wildcard;
 
 pub use account::{Account, AccountErrors, Attachment};
 pub use caller::Caller;
-pub use chain::{Chain, Evaluation, Layer, ResourcePolicies, Step};
+pub use chain::{Layer, Note, Step};
 pub use condition::{Condition, Family, Operator, OperatorName, Outcome, Qualifier, Test, Values};
 pub use error::{Location, PolicyError, PolicyErrors, RequestError, Span};
 pub use policy::{
@@ -27,9 +28,9 @@ pub use policy::{
 };
 pub use request::{limits as request_limits, Context, Request, RequestBuilder, RequestValue};
 pub use set::{
-    CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, Response,
-    StatementRef,
+    CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, StatementRef,
 };
+pub use store::{CompileOptions, Detail, Explanation, Response, Store};
 pub use value::{Decimal, Instant};
 pub use wildcard::Pattern;
 

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
+use crate::caller::Caller;
 use crate::error::{visible, RequestError};
+use crate::set::CompiledPolicySet;
 use crate::value::{parse_address, parse_bool, Decimal, Instant};
 use crate::wildcard::fold_case;
 
@@ -47,6 +49,8 @@ pub struct Request {
     resource: Box<str>,
     resource_group: Option<Box<str>>,
     context: Context,
+    caller: Option<Caller>,
+    session: Option<CompiledPolicySet>,
 }
 
 impl Request {
@@ -57,7 +61,22 @@ impl Request {
             resource: "*".into(),
             resource_group: None,
             context: Vec::new(),
+            caller: None,
+            session: None,
+            time: None,
         }
+    }
+
+    /// Who makes the request, if known. Without a caller, a store that describes an account
+    /// applies nobody's identity policies, and resource-policy statements that name principals
+    /// fail closed (a `Deny` applies, an `Allow` only when it names everyone).
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
+    }
+
+    /// The session policy of the caller's role session, if any.
+    pub fn session_policy(&self) -> Option<&CompiledPolicySet> {
+        self.session.as_ref()
     }
 
     /// The action as given.
@@ -99,32 +118,6 @@ impl Request {
     pub fn context(&self) -> &Context {
         &self.context
     }
-
-    /// Whether `acs:PrincipalARN` holds exactly `arn`, and nothing else.
-    pub(crate) fn has_principal_arn(&self, arn: &str) -> bool {
-        matches!(self.context.get_folded(PRINCIPAL_ARN), [only] if only.text() == arn)
-    }
-
-    /// This request with `acs:PrincipalARN` set to `arn` alone (SPEC §4: the evaluation derives
-    /// it from the caller it knows, whatever the request said).
-    pub(crate) fn with_principal_arn(&self, arn: &str) -> Request {
-        let mut request = self.clone();
-        let entry = ContextEntry {
-            key: "acs:PrincipalARN".into(),
-            key_folded: PRINCIPAL_ARN.into(),
-            values: vec![RequestValue::new(arn.to_owned())],
-        };
-        let entries = &mut request.context.entries;
-        match entries.binary_search_by(|e| (*e.key_folded).cmp(PRINCIPAL_ARN)) {
-            Ok(i) => {
-                if let Some(slot) = entries.get_mut(i) {
-                    *slot = entry;
-                }
-            }
-            Err(i) => entries.insert(i, entry),
-        }
-        request
-    }
 }
 
 /// `acs:PrincipalARN`, folded.
@@ -137,9 +130,33 @@ pub struct RequestBuilder {
     resource: String,
     resource_group: Option<String>,
     context: Vec<(String, String)>,
+    caller: Option<Caller>,
+    session: Option<CompiledPolicySet>,
+    time: Option<Instant>,
 }
 
 impl RequestBuilder {
+    /// Sets who makes the request. Its ARN becomes `acs:PrincipalARN`, whatever the context
+    /// says (SPEC §4: the evaluation derives it; a value set by hand counts only for a request
+    /// without a caller).
+    pub fn caller(mut self, caller: Caller) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+
+    /// Sets the session policy of the caller's role session (the AssumeRole `Policy`).
+    pub fn session_policy(mut self, session: CompiledPolicySet) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Sets the evaluation time: `acs:CurrentTime` when the context does not give it. Without
+    /// it, [`RequestBuilder::build`] reads the clock.
+    pub fn time(mut self, at: Instant) -> Self {
+        self.time = Some(at);
+        self
+    }
+
     /// Sets the resource ARN (default `*`).
     pub fn resource(mut self, resource: impl Into<String>) -> Self {
         self.resource = resource.into();
@@ -250,11 +267,21 @@ impl RequestBuilder {
                 }
             }
         }
-        if !entries.iter().any(|e| &*e.key_folded == "acs:currenttime") {
+        if !position.contains_key("acs:currenttime") {
+            let at = self.time.unwrap_or_else(Instant::now);
             entries.push(ContextEntry {
                 key: "acs:CurrentTime".into(),
                 key_folded: "acs:currenttime".into(),
-                values: vec![RequestValue::new(format_instant(Instant::now()))],
+                values: vec![RequestValue::new(format_instant(at))],
+            });
+        }
+        if let Some(arn) = self.caller.as_ref().and_then(Caller::arn) {
+            // SPEC §4: derived from the caller; a value set by hand does not count.
+            entries.retain(|e| &*e.key_folded != PRINCIPAL_ARN);
+            entries.push(ContextEntry {
+                key: "acs:PrincipalARN".into(),
+                key_folded: PRINCIPAL_ARN.into(),
+                values: vec![RequestValue::new(arn)],
             });
         }
         entries.sort_by(|a, b| a.key_folded.cmp(&b.key_folded));
@@ -270,6 +297,8 @@ impl RequestBuilder {
             resource: self.resource.into(),
             resource_group: self.resource_group.map(Into::into),
             context: Context { entries },
+            caller: self.caller,
+            session: self.session,
         })
     }
 }

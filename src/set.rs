@@ -7,11 +7,14 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::caller::Caller;
+use crate::chain::{Layer, Step};
 use crate::condition::{Condition, Outcome};
 use crate::error::Location;
 use crate::error::PolicyErrors;
+use crate::policy::PolicyKind;
 use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause, Statement};
 use crate::request::Request;
+use crate::store::{Detail, Explanation, Response, NEAR_MISSES};
 use crate::wildcard::{fold_case, Pattern};
 
 /// The decision for a request.
@@ -83,10 +86,10 @@ pub struct ConditionError {
     pub message: String,
 }
 
-/// The outcome of evaluating a request: the decision, the statements that decided it and any
-/// condition errors. Evaluation never fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Response {
+/// The outcome of basic evaluation of one layer: the decision, the statements that decided it
+/// and any condition errors. Evaluation never fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Basic {
     /// The decision.
     pub decision: Decision,
     /// For `Allow`, every applicable `Allow` statement; for `ExplicitDeny`, every applicable
@@ -144,13 +147,14 @@ impl PolicySet {
     }
 
     /// Reads many identity policies at once — `(name, text)` pairs, in order — on every core
-    /// when there are enough of them to pay for the threads. Either every document is valid,
-    /// or every error of every document is returned.
-    pub fn parse_all(documents: &[(&str, &str)]) -> Result<PolicySet, Vec<PolicyErrors>> {
+    /// when `all_cores` is set and there are enough of them to pay for the threads (the engine
+    /// starts threads only when asked). Either every document is valid, or every error of
+    /// every document is returned.
+    pub fn parse_all(documents: &[(&str, &str)], all_cores: bool) -> Result<PolicySet, Vec<PolicyErrors>> {
         /// Below this many bytes in all, one thread reads faster than several.
         const PARALLEL_BYTES: usize = 256 * 1024;
         let total: usize = documents.iter().map(|(_, text)| text.len()).sum();
-        let results = map_in_parallel(documents, total >= PARALLEL_BYTES, |(name, text)| {
+        let results = map_in_parallel(documents, all_cores && total >= PARALLEL_BYTES, |(name, text)| {
             Policy::parse(name, text)
         });
         let Some(results) = results else {
@@ -211,9 +215,15 @@ impl PolicySet {
         &self.policies
     }
 
-    /// Compiles the set for evaluation.
+    /// Compiles the set for evaluation, on this thread.
     pub fn compile(&self) -> CompiledPolicySet {
-        CompiledPolicySet::new(&self.policies)
+        CompiledPolicySet::new(&self.policies, false)
+    }
+
+    /// Compiles the set for evaluation on every core (up to 8) when it is large enough to pay
+    /// for the threads. The engine starts threads only when asked, here.
+    pub fn compile_on_all_cores(&self) -> CompiledPolicySet {
+        CompiledPolicySet::new(&self.policies, true)
     }
 }
 
@@ -267,6 +277,8 @@ struct Inner {
     /// Every other statement that may match any service (`*`, `ecs*:Get*`, `NotAction`).
     global: Bucket,
     policy_count: usize,
+    /// The layer a set of its policies' kind is evaluated at.
+    layer: Layer,
 }
 
 /// How many leading characters of an action name's literal prefix key the prefix index.
@@ -441,12 +453,12 @@ impl Inner {
 impl Default for CompiledPolicySet {
     /// The empty set: every request is `ImplicitDeny`.
     fn default() -> Self {
-        CompiledPolicySet::new(&[])
+        CompiledPolicySet::new(&[], false)
     }
 }
 
 impl CompiledPolicySet {
-    fn new(policies: &[Policy]) -> Self {
+    fn new(policies: &[Policy], all_cores: bool) -> Self {
         /// Below this many statements, one thread compiles faster than several.
         const PARALLEL_STATEMENTS: usize = 2_000;
         let all: Vec<(&Policy, &Statement)> = policies
@@ -457,7 +469,7 @@ impl CompiledPolicySet {
         // built in order. If a worker stopped, this thread compiles everything again: a set
         // has every statement, or compiling fails here (it never loses a Deny).
         let compile = |(p, s): &(&Policy, &Statement)| compile_statement(p, s);
-        let compiled = map_in_parallel(&all, all.len() >= PARALLEL_STATEMENTS, compile)
+        let compiled = map_in_parallel(&all, all_cores && all.len() >= PARALLEL_STATEMENTS, compile)
             .unwrap_or_else(|| all.iter().map(compile).collect());
         let mut statements = Vec::with_capacity(compiled.len());
         let mut index = Indexer {
@@ -485,6 +497,15 @@ impl CompiledPolicySet {
                 any_service_all: index.any_service_all,
                 global: index.global,
                 policy_count: policies.len(),
+                layer: policies
+                    .first()
+                    .map_or(Layer::AccountLevelIdentityBasedPolicy, |p| match p.kind() {
+                        PolicyKind::Identity => Layer::AccountLevelIdentityBasedPolicy,
+                        PolicyKind::Session => Layer::SessionPolicy,
+                        PolicyKind::Control => Layer::ControlPolicy,
+                        PolicyKind::Resource => Layer::ResourcePolicy,
+                        PolicyKind::Trust => Layer::TrustPolicy,
+                    }),
             }),
         }
     }
@@ -499,16 +520,51 @@ impl CompiledPolicySet {
         self.inner.statements.len()
     }
 
-    /// Basic evaluation (SPEC §5): any applicable `Deny` ⇒ `ExplicitDeny`; else any applicable
-    /// `Allow` ⇒ `Allow`; else `ImplicitDeny`. Never fails. Statements with a `Principal`
-    /// (resource-based policies) never apply here: use [`CompiledPolicySet::authorize_as`].
-    pub fn authorize(&self, request: &Request) -> Response {
-        self.authorize_as(request, None)
+    /// Basic evaluation of this one set (SPEC §5) for the request's caller, as much as `detail`
+    /// asks: any applicable `Deny` ⇒ `ExplicitDeny`; else any applicable `Allow` ⇒ `Allow`;
+    /// else `ImplicitDeny`. This is one layer of the chain, reported at the layer of its
+    /// policies' kind; [`crate::Store::authorize`] runs the whole chain. Never fails.
+    pub fn authorize(&self, request: &Request, detail: Detail) -> Response {
+        let caller = request.caller();
+        let layer = self.inner.layer;
+        match detail {
+            Detail::Decision => {
+                let decision = if self.any_deny_applies(request, caller) {
+                    Decision::ExplicitDeny
+                } else if self.any_allow_applies(request, caller) {
+                    Decision::Allow
+                } else {
+                    Decision::ImplicitDeny
+                };
+                Response::new(decision, layer, Vec::new(), Vec::new(), None)
+            }
+            Detail::Deciding => {
+                let b = self.basic(request, caller);
+                Response::new(b.decision, layer, b.deciding, b.errors, None)
+            }
+            Detail::Explanation => {
+                let b = self.basic(request, caller);
+                let step = Step {
+                    layer,
+                    level: None,
+                    decision: b.decision,
+                    deciding: b.deciding.clone(),
+                };
+                let near = if b.decision == Decision::ImplicitDeny {
+                    self.near_misses(request, caller, NEAR_MISSES)
+                } else {
+                    Vec::new()
+                };
+                let explanation = Explanation::new(vec![step], Vec::new(), near);
+                Response::new(b.decision, layer, b.deciding, b.errors, Some(explanation))
+            }
+        }
     }
 
-    /// Basic evaluation for a known caller: a statement with a `Principal` applies only when it
-    /// names the caller.
-    pub fn authorize_as(&self, request: &Request, caller: Option<&Caller>) -> Response {
+    /// Basic evaluation (SPEC §5): any applicable `Deny` ⇒ `ExplicitDeny`; else any applicable
+    /// `Allow` ⇒ `Allow`; else `ImplicitDeny`. Never fails. A statement with a `Principal`
+    /// (resource-based policies) applies only when it names the caller.
+    pub(crate) fn basic(&self, request: &Request, caller: Option<&Caller>) -> Basic {
         let mut allows = Vec::new();
         let mut denies = Vec::new();
         let mut errors = Vec::new();
@@ -534,27 +590,25 @@ impl CompiledPolicySet {
         } else {
             (Decision::ImplicitDeny, Vec::new())
         };
-        Response {
+        Basic {
             decision,
             deciding,
             errors,
         }
     }
-}
 
-impl CompiledPolicySet {
-    /// Just the decision of basic evaluation, with the same semantics as
-    /// [`CompiledPolicySet::authorize`] (fail-closed included) but no explanation: it allocates
-    /// nothing, stops at the first applicable `Deny`, and skips `Allow` statements once one
-    /// applied. This is the gateway's hot path.
-    pub fn decide(&self, request: &Request) -> Decision {
-        self.decide_as(request, None)
+    /// Whether any `Deny` statement applies (the fast path: no allocation, stops at the first).
+    pub(crate) fn any_deny_applies(&self, request: &Request, caller: Option<&Caller>) -> bool {
+        self.any_applies(request, caller, |b| &b.denies)
     }
 
-    /// [`CompiledPolicySet::decide`] for a known caller (resource-based policies).
-    pub fn decide_as(&self, request: &Request, caller: Option<&Caller>) -> Decision {
+    /// Whether any `Allow` statement applies (the fast path: no allocation, stops at the first).
+    pub(crate) fn any_allow_applies(&self, request: &Request, caller: Option<&Caller>) -> bool {
+        self.any_applies(request, caller, |b| &b.allows)
+    }
+
+    fn any_applies(&self, request: &Request, caller: Option<&Caller>, list: impl Fn(&Bucket) -> &Vec<u32>) -> bool {
         let inner = &*self.inner;
-        let buckets = inner.buckets(request);
         let applies = |id: &u32| {
             inner
                 .statements
@@ -562,23 +616,16 @@ impl CompiledPolicySet {
                 .is_some_and(|s| s.principal_matches(caller) && s.applies(request, |_, _, _| {}))
         };
         // Most buckets are empty: test that inline rather than set up an iterator per bucket.
-        for bucket in &buckets {
-            if !bucket.denies.is_empty() && bucket.denies.iter().any(applies) {
-                return Decision::ExplicitDeny;
-            }
-        }
-        for bucket in &buckets {
-            if !bucket.allows.is_empty() && bucket.allows.iter().any(applies) {
-                return Decision::Allow;
-            }
-        }
-        Decision::ImplicitDeny
+        inner.buckets(request).iter().any(|bucket| {
+            let ids = list(bucket);
+            !ids.is_empty() && ids.iter().any(applies)
+        })
     }
 
     /// For a request that was not allowed: the `Allow` statements whose action matches, each
     /// with what did not match (resource, principal, which conditions and why), closest first.
     /// At most `limit` are returned. This is for explanations, not for the hot path.
-    pub fn near_misses(&self, request: &Request, caller: Option<&Caller>, limit: usize) -> Vec<NearMiss> {
+    pub(crate) fn near_misses(&self, request: &Request, caller: Option<&Caller>, limit: usize) -> Vec<NearMiss> {
         let mut misses: Vec<(usize, NearMiss)> = Vec::new();
         for s in &self.inner.statements {
             if s.effect != Effect::Allow || !s.action_matches(request) {
@@ -881,8 +928,8 @@ mod tests {
         .unwrap();
         let set = [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile();
         let r = Request::builder("oss:GetObject").build().unwrap();
-        assert_eq!(set.authorize(&r).decision, Decision::ExplicitDeny);
-        assert_eq!(set.decide(&r), Decision::ExplicitDeny);
+        assert_eq!(set.basic(&r, None).decision, Decision::ExplicitDeny);
+        assert!(set.any_deny_applies(&r, None));
         let p = Policy::from_bytes(
             "bucket",
             "bucket.json",
@@ -894,7 +941,8 @@ mod tests {
         .unwrap();
         let set = [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile();
         // The unknown caller may be user x: the Deny applies.
-        assert_eq!(set.authorize(&r).decision, Decision::ExplicitDeny);
+        assert_eq!(set.basic(&r, None).decision, Decision::ExplicitDeny);
+        assert!(set.any_deny_applies(&r, None));
     }
 
     #[test]
@@ -909,7 +957,7 @@ mod tests {
         .unwrap();
         let set: PolicySet = [p].into_iter().collect::<Result<_, _>>().unwrap();
         let set = set.compile();
-        let r = |a: &str| set.authorize(&Request::builder(a).build().unwrap());
+        let r = |a: &str| set.basic(&Request::builder(a).build().unwrap(), None);
         assert_eq!(r("polardb:DescribeDBClusters").decision, Decision::Allow);
         assert_eq!(r("POLARDB:DeleteDBCluster").decision, Decision::ExplicitDeny);
         assert_eq!(r("rds:DescribeDBInstances").decision, Decision::ImplicitDeny);

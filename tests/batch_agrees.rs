@@ -20,7 +20,7 @@ use generate::*;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestRunner};
-use ram_policy::{Account, Request};
+use ram_policy::{Account, CompileOptions, Detail, Request, Store};
 use serde_json::{json, Map, Value};
 
 const ACCOUNT_ID: &str = "123456789012";
@@ -412,11 +412,13 @@ fn check_batch(account: &GenAccount, lines: &[Line], dir: &Path) -> Result<Vec<V
     // The library.
     let parsed = Account::parse(&origin, &account.text, dir)
         .unwrap_or_else(|e| panic!("the generator wrote an invalid account:\n{}\n{e}", account.text));
+    let store = Store::for_account(&parsed, &[], CompileOptions::default()).unwrap();
     let mut library = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let caller = parsed.caller(&l.principal).unwrap();
-        let chain = parsed.chain(&caller, None, &[]).unwrap();
-        let mut builder = Request::builder(&l.request.action).resource(&l.request.resource);
+        let mut builder = Request::builder(&l.request.action)
+            .resource(&l.request.resource)
+            .caller(caller);
         if let Some(g) = &l.resource_group {
             builder = builder.resource_group(g);
         }
@@ -425,28 +427,30 @@ fn check_batch(account: &GenAccount, lines: &[Line], dir: &Path) -> Result<Vec<V
                 builder = builder.context(&key, v);
             }
         }
-        if let Some(arn) = caller.arn() {
-            builder = builder.context_default("acs:PrincipalARN", arn);
-        }
         let request = builder.build().unwrap();
-        let full = chain.evaluate(&request);
-        let brief = chain.evaluate_brief(&request);
-        let decided = chain.decide(&request);
+        let full = store.authorize(&request, Detail::Explanation);
+        let brief = store.authorize(&request, Detail::Deciding);
+        let decided = store.authorize(&request, Detail::Decision);
         prop_assert_eq!(
-            decided,
-            (full.decision, full.layer),
-            "decide and evaluate differ: {}",
+            (decided.decision(), decided.layer()),
+            (full.decision(), full.layer()),
+            "the fast path and the explanation differ: {}",
             story(i)
         );
         prop_assert_eq!(
-            (brief.decision, brief.layer),
-            (full.decision, full.layer),
-            "evaluate_brief and evaluate differ: {}",
+            (brief.decision(), brief.layer()),
+            (full.decision(), full.layer()),
+            "the deciding statements' evaluation and the explanation differ: {}",
             story(i)
         );
-        prop_assert_eq!(&brief.deciding, &full.deciding, "{}", story(i));
-        prop_assert_eq!(&brief.errors, &full.errors, "{}", story(i));
-        library.push(answer(&serde_json::to_value(&brief).unwrap()));
+        prop_assert_eq!(brief.deciding(), full.deciding(), "{}", story(i));
+        prop_assert_eq!(brief.errors(), full.errors(), "{}", story(i));
+        library.push(answer(&json!({
+            "decision": brief.decision(),
+            "layer": brief.layer(),
+            "deciding": brief.deciding(),
+            "errors": brief.errors(),
+        })));
     }
 
     // The batch.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ram_policy::{Decision, Policy, PolicySet, Request};
+use ram_policy::{Decision, Detail, Policy, PolicySet, Request};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -171,7 +171,12 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                 continue;
             }
         };
-        let response = set.compile().authorize(&request);
+        let store = set.compile();
+        let response = store.authorize(&request, Detail::Deciding);
+        let fast = store.authorize(&request, Detail::Decision);
+        if (fast.decision(), fast.layer()) != (response.decision(), response.layer()) {
+            fail(&case.name, format!("the fast path decides {}", fast.decision()));
+        }
         let expected = match case.decision.as_str() {
             "Allow" => Decision::Allow,
             "ExplicitDeny" => Decision::ExplicitDeny,
@@ -181,10 +186,10 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
                 continue;
             }
         };
-        if response.decision != expected {
+        if response.decision() != expected {
             fail(
                 &case.name,
-                format!("expected {expected}, got {} ({:?})", response.decision, response),
+                format!("expected {expected}, got {} ({:?})", response.decision(), response),
             );
             continue;
         }
@@ -192,7 +197,7 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
             let mut want = deciding.clone();
             want.sort();
             let mut got: Vec<Deciding> = response
-                .deciding
+                .deciding()
                 .iter()
                 .map(|s| Deciding {
                     policy: s.policy.to_string(),
@@ -208,10 +213,10 @@ fn run_file(path: &Path, failures: &mut Vec<String>) -> usize {
             }
         }
         if let Some(want) = case.condition_error {
-            if want == response.errors.is_empty() {
+            if want == response.errors().is_empty() {
                 fail(
                     &case.name,
-                    format!("condition_error: expected {want}, got {:?}", response.errors),
+                    format!("condition_error: expected {want}, got {:?}", response.errors()),
                 );
             }
         }

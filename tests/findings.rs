@@ -7,7 +7,7 @@
 mod common;
 
 use common::{run, scratch, status, stderr, stdout, write};
-use ram_policy::{Account, Decision, Layer, Request};
+use ram_policy::{Account, CompileOptions, Decision, Detail, Layer, Request, Store};
 
 const ALLOW: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 const DENY: &str = r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ecs:*","Resource":"*"}]}"#;
@@ -301,28 +301,37 @@ fn f7_the_evaluation_derives_acs_principal_arn() {
         std::path::Path::new("."),
     )
     .unwrap();
+    let store = Store::for_account(&account, &[], CompileOptions::default()).unwrap();
     let bob = account.caller("user/bob").unwrap();
-    let chain = account.chain(&bob, None, &[]).unwrap();
-    let plain = Request::builder("ecs:StartInstance").build().unwrap();
-    assert_eq!(
-        chain.decide(&plain),
-        (Decision::ExplicitDeny, Layer::AccountLevelIdentityBasedPolicy)
-    );
-    assert_eq!(chain.evaluate(&plain).decision, Decision::ExplicitDeny);
-    assert_eq!(chain.evaluate_brief(&plain).decision, Decision::ExplicitDeny);
-    // A value set by hand does not win over the caller the evaluation knows.
+    let plain = Request::builder("ecs:StartInstance")
+        .caller(bob.clone())
+        .build()
+        .unwrap();
+    for detail in [Detail::Decision, Detail::Deciding, Detail::Explanation] {
+        let r = store.authorize(&plain, detail);
+        assert_eq!(
+            (r.decision(), r.layer()),
+            (Decision::ExplicitDeny, Layer::AccountLevelIdentityBasedPolicy),
+            "{detail:?}"
+        );
+    }
+    // A value set by hand does not win over the caller the request carries.
     let claimed = Request::builder("ecs:StartInstance")
         .context("acs:PrincipalARN", "acs:ram::1:user/amy")
+        .caller(bob)
         .build()
         .unwrap();
-    assert_eq!(chain.decide(&claimed).0, Decision::ExplicitDeny);
+    assert_eq!(
+        store.authorize(&claimed, Detail::Decision).decision(),
+        Decision::ExplicitDeny
+    );
     let amy = account.caller("user/amy").unwrap();
-    let chain = account.chain(&amy, None, &[]).unwrap();
     let claimed = Request::builder("ecs:StartInstance")
         .context("acs:PrincipalARN", "acs:ram::1:user/bob")
+        .caller(amy)
         .build()
         .unwrap();
-    assert_eq!(chain.decide(&claimed).0, Decision::Allow);
+    assert_eq!(store.authorize(&claimed, Detail::Decision).decision(), Decision::Allow);
 }
 
 #[test]

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use ram_policy::{Decision, Policy, PolicyKind, PolicySet, Request, MAX_DOCUMENT_BYTES};
+use ram_policy::{Decision, Detail, Policy, PolicyKind, PolicySet, Request, MAX_DOCUMENT_BYTES};
 
 /// Generous: these run in debug builds on a loaded 2-core machine. The point is "promptly",
 /// not a benchmark: a quadratic or exponential path would take minutes.
@@ -36,9 +36,9 @@ fn allow_all(extra: &str) -> String {
 
 fn decide(policy: &Policy, request: &Request) -> Decision {
     let set: PolicySet = [policy.clone()].into_iter().collect::<Result<_, _>>().unwrap();
-    let compiled = set.compile();
-    let full = compiled.authorize(request).decision;
-    assert_eq!(compiled.decide(request), full);
+    let store = set.compile();
+    let full = store.authorize(request, Detail::Deciding).decision();
+    assert_eq!(store.authorize(request, Detail::Decision).decision(), full);
     full
 }
 
@@ -223,7 +223,8 @@ fn a_million_context_values() {
     }
     let request = b.build().unwrap();
     let set: PolicySet = [policy].into_iter().collect::<Result<_, _>>().unwrap();
-    let response = set.compile().authorize(&request);
-    assert_eq!(response.decision, Decision::ExplicitDeny);
-    assert_eq!(response.errors.len(), 1);
+    let store = set.compile();
+    let response = store.authorize(&request, Detail::Deciding);
+    assert_eq!(response.decision(), Decision::ExplicitDeny);
+    assert_eq!(response.errors().len(), 1);
 }

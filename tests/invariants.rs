@@ -25,7 +25,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use ram_policy::{Decision, Policy, PolicySet};
+use ram_policy::{Decision, Detail, Policy, PolicySet};
 
 // ---------------------------------------------------------------------------------------------
 // Policies whose statements keep an identity through edits
@@ -112,26 +112,26 @@ fn run(docs: &[Doc], request: &GenRequest) -> Result<Seen, TestCaseError> {
                 .unwrap_or_else(|e| panic!("the generator wrote an invalid policy:\n{text}\n{e}"))
         })
         .collect();
-    let compiled = policies
+    let store = policies
         .into_iter()
         .collect::<Result<PolicySet, _>>()
         .unwrap()
         .compile();
     let built = build(request);
-    let response = compiled.authorize(&built);
+    let response = store.authorize(&built, Detail::Deciding);
     prop_assert_eq!(
-        compiled.decide(&built),
-        response.decision,
+        store.authorize(&built, Detail::Decision).decision(),
+        response.decision(),
         "decide and authorize differ on\n{}",
         show(docs, request)
     );
     let id = |policy: &str, statement: usize| docs.iter().find(|d| d.name == policy).unwrap().statements[statement].id;
     Ok(Seen {
-        decision: response.decision,
-        deciding: sorted(response.deciding.iter().map(|s| id(&s.policy, s.statement)).collect()),
+        decision: response.decision(),
+        deciding: sorted(response.deciding().iter().map(|s| id(&s.policy, s.statement)).collect()),
         errors: sorted(
             response
-                .errors
+                .errors()
                 .iter()
                 .map(|e| {
                     (

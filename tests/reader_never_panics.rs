@@ -11,7 +11,8 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::Config;
 use ram_policy::{
-    CompiledPolicySet, Decision, Policy, PolicyErrors, PolicyKind, PolicySet, Request, MAX_DEPTH, MAX_DOCUMENT_BYTES,
+    CompiledPolicySet, Decision, Detail, Policy, PolicyErrors, PolicyKind, PolicySet, Request, MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
 };
 
 /// The built-in system policies, as shipped.
@@ -589,10 +590,10 @@ proptest! {
                 let k_count = context.iter().filter(|(k, _)| k.eq_ignore_ascii_case("k")).count() + k_values.len();
                 prop_assert_eq!(request.context().get("k").len(), k_count);
                 let started = Instant::now();
-                let response = every_operator().authorize(&request);
+                let response = every_operator().authorize(&request, Detail::Deciding);
                 prop_assert!(started.elapsed() < TIME_LIMIT);
-                prop_assert_eq!(response.deciding.is_empty(), response.decision == Decision::ImplicitDeny);
-                for e in &response.errors {
+                prop_assert_eq!(response.deciding().is_empty(), response.decision() == Decision::ImplicitDeny);
+                for e in response.errors() {
                     prop_assert!(!e.message.is_empty());
                 }
             }

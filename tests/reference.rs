@@ -13,7 +13,7 @@ use generate::*;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use ram_policy::{Decision, Effect, Policy, PolicySet, Request};
+use ram_policy::{Decision, Detail, Effect, Policy, PolicySet, Request};
 
 // ---------------------------------------------------------------------------------------------
 // Running a case both ways
@@ -22,24 +22,44 @@ use ram_policy::{Decision, Effect, Policy, PolicySet, Request};
 /// The library's answer, in the reference's terms, after checking what the reference does not
 /// compute: the details of deciding statements and condition errors.
 fn library(policies: &[Policy], request: &GenRequest, seen: &RefRequest) -> Result<Verdict, TestCaseError> {
-    let set: PolicySet = policies.iter().cloned().collect::<Result<_, _>>().unwrap();
-    let compiled = set.compile();
+    let store = policies
+        .iter()
+        .cloned()
+        .collect::<Result<PolicySet, _>>()
+        .unwrap()
+        .compile();
     let built = build(request);
-    let response = compiled.authorize(&built);
-    prop_assert_eq!(&compiled.authorize(&built), &response, "a second evaluation differs");
+    let response = store.authorize(&built, Detail::Deciding);
     prop_assert_eq!(
-        compiled.decide(&built),
-        response.decision,
+        &store.authorize(&built, Detail::Deciding),
+        &response,
+        "a second evaluation differs"
+    );
+    let fast = store.authorize(&built, Detail::Decision);
+    prop_assert_eq!(
+        (fast.decision(), fast.layer()),
+        (response.decision(), response.layer()),
         "the fast path decides differently"
     );
-    for s in &response.deciding {
+    let full = store.authorize(&built, Detail::Explanation);
+    prop_assert_eq!(
+        (full.decision(), full.layer(), full.deciding(), full.errors()),
+        (
+            response.decision(),
+            response.layer(),
+            response.deciding(),
+            response.errors()
+        ),
+        "the explanation decides differently"
+    );
+    for s in response.deciding() {
         let policy = policies.iter().find(|p| p.name() == &*s.policy).unwrap();
         let statement = &policy.statements()[s.statement];
         prop_assert_eq!(s.effect, statement.effect);
         prop_assert_eq!(&s.sid, &statement.sid);
         prop_assert_eq!((s.line, s.column), (statement.location.line, statement.location.column));
     }
-    for e in &response.errors {
+    for e in response.errors() {
         // The value it names is one of the key's request values, and one that does not parse.
         let w = written(&e.operator);
         prop_assert!(seen.values(&e.key).iter().any(|v| **v == *e.value), "{e:?}");
@@ -47,17 +67,17 @@ fn library(policies: &[Policy], request: &GenRequest, seen: &RefRequest) -> Resu
         prop_assert!(!e.message.is_empty());
     }
     Ok(Verdict {
-        decision: response.decision,
+        decision: response.decision(),
         deciding: sorted(
             response
-                .deciding
+                .deciding()
                 .iter()
                 .map(|s| (s.policy.to_string(), s.statement))
                 .collect(),
         ),
         errors: sorted(
             response
-                .errors
+                .errors()
                 .iter()
                 .map(|e| {
                     (

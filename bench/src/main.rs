@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::process::exit;
 use std::time::{Duration, Instant};
 
-use ram_policy::{CompiledPolicySet, Decision, Policy, PolicySet, Request};
+use ram_policy::{CompiledPolicySet, Decision, Detail, Policy, PolicySet, Request};
 
 use workload::{RequestSpec, Workload};
 
@@ -125,8 +125,8 @@ fn check(w: &Workload, l: &mut Loaded) -> [usize; 3] {
     let mut counts = [0; 3];
     let mut dump = std::env::var_os("BENCH_DUMP").map(|_| Vec::new());
     for (i, spec) in w.requests.iter().enumerate() {
-        let ours = l.ram.decide(&l.ram_requests[i]);
-        let explained = l.ram.authorize(&l.ram_requests[i]).decision;
+        let ours = l.ram.authorize(&l.ram_requests[i], Detail::Decision).decision();
+        let explained = l.ram.authorize(&l.ram_requests[i], Detail::Deciding).decision();
         let (cedar, cedar_errors) = l.cedar.decide_checked(&l.cedar_requests[i]);
         let interpreted = l.interpreter.decide(&l.rego_inputs[i]).unwrap_or_else(|e| fail(e));
         let vm = match &mut l.vm {
@@ -214,8 +214,8 @@ fn time<R>(plan: &Plan, requests: &[R], mut decide: impl FnMut(&R) -> Decision) 
 /// Regorus RVM.
 fn measure(plan: &Plan, l: &mut Loaded) -> [f64; 5] {
     let ram = &l.ram;
-    let decide = time(plan, &l.ram_requests, |r| ram.decide(r));
-    let authorize = time(plan, &l.ram_requests, |r| ram.authorize(r).decision);
+    let decide = time(plan, &l.ram_requests, |r| ram.authorize(r, Detail::Decision).decision());
+    let authorize = time(plan, &l.ram_requests, |r| ram.authorize(r, Detail::Deciding).decision());
     let cedar = &l.cedar;
     let cedar_ns = time(plan, &l.cedar_requests, |r| cedar.decide(r));
     let interpreter = &mut l.interpreter;

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use ram_policy::PolicySet;
+use ram_policy::{Detail, PolicySet};
 
 #[path = "../../tests/support/generate.rs"]
 mod generate;
@@ -28,12 +28,13 @@ fuzz_target!(|data: &[u8]| {
     let expected = generate::reference(&policies, &seen);
     let compiled = policies.iter().cloned().collect::<Result<PolicySet, _>>().unwrap().compile();
     let request = generate::build(&case.request);
-    let response = compiled.authorize(&request);
-    assert_eq!(response.decision, expected.decision, "\n{}", generate::describe(&case));
-    assert_eq!(compiled.decide(&request), expected.decision, "\n{}", generate::describe(&case));
+    let response = compiled.authorize(&request, Detail::Deciding);
+    assert_eq!(response.decision(), expected.decision, "\n{}", generate::describe(&case));
+    let fast = compiled.authorize(&request, Detail::Decision).decision();
+    assert_eq!(fast, expected.decision, "\n{}", generate::describe(&case));
     let mut deciding: Vec<(String, usize)> =
-        response.deciding.iter().map(|s| (s.policy.to_string(), s.statement)).collect();
+        response.deciding().iter().map(|s| (s.policy.to_string(), s.statement)).collect();
     deciding.sort();
     assert_eq!(deciding, expected.deciding, "\n{}", generate::describe(&case));
-    assert_eq!(response.errors.is_empty(), expected.errors.is_empty(), "\n{}", generate::describe(&case));
+    assert_eq!(response.errors().is_empty(), expected.errors.is_empty(), "\n{}", generate::describe(&case));
 });

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ram_policy::{Policy, PolicyKind, PolicySet, Request};
+use ram_policy::{Detail, Policy, PolicyKind, PolicySet, Request};
 
 fuzz_target!(|data: &[u8]| {
     for kind in [PolicyKind::Identity, PolicyKind::Trust, PolicyKind::Resource] {
@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
                     .context("my:key", "value")
                     .build()
                     .expect("a valid request");
-                assert_eq!(compiled.decide(&request), compiled.authorize(&request).decision);
+                assert_eq!(
+                    compiled.authorize(&request, Detail::Decision).decision(),
+                    compiled.authorize(&request, Detail::Deciding).decision()
+                );
             }
             Err(errors) => {
                 assert!(!errors.errors.is_empty());

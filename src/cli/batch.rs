@@ -5,11 +5,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use serde::Serialize;
 
-use super::check::{with_principal, Setup};
+use super::setup::Setup;
 use super::{render, Exit};
 use crate::error::{visible, LineIndex};
 use crate::json::{self, CowStr, Value};
-use crate::{ConditionError, Decision, Layer, Request, StatementRef};
+use crate::{ConditionError, Decision, Detail, Layer, StatementRef};
 
 /// Longest request line accepted, in bytes.
 const MAX_LINE: usize = 1024 * 1024;
@@ -51,7 +51,7 @@ struct Done {
 
 /// Runs a batch from a file or standard input (`-`). Chunks of lines are decided on every core;
 /// the output keeps the input's order.
-pub fn run(setup: &mut Setup, source: &str, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+pub(crate) fn run(setup: &Setup, source: &str, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let input: Box<dyn Read + Send> = if source == "-" {
         Box::new(std::io::stdin())
     } else {
@@ -74,7 +74,6 @@ pub fn run(setup: &mut Setup, source: &str, out: &mut dyn Write, err: &mut dyn W
     let (mut total, mut bad, mut denied) = (0usize, 0usize, 0usize);
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let mut setup = setup.clone();
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
             let now = now.as_str();
@@ -86,7 +85,7 @@ pub fn run(setup: &mut Setup, source: &str, out: &mut dyn Write, err: &mut dyn W
                     },
                     Err(_) => return,
                 };
-                let done = decide_chunk(&mut setup, chunk, now);
+                let done = decide_chunk(setup, chunk, now);
                 if done_tx.send(done).is_err() {
                     return;
                 }
@@ -175,7 +174,7 @@ fn read_chunks(input: Box<dyn Read + Send>, work: &std::sync::mpsc::SyncSender<C
     Ok(())
 }
 
-fn decide_chunk(setup: &mut Setup, chunk: Chunk, now: &str) -> Done {
+fn decide_chunk(setup: &Setup, chunk: Chunk, now: &str) -> Done {
     let mut output = Vec::with_capacity(chunk.lines.len() * 160);
     let (mut bad, mut denied) = (0, 0);
     for (i, line) in chunk.lines.iter().enumerate() {
@@ -212,7 +211,7 @@ fn decide_chunk(setup: &mut Setup, chunk: Chunk, now: &str) -> Done {
 }
 
 /// Decides one line and writes its decision; `Err` is the line's error message.
-fn decide(setup: &mut Setup, line: &[u8], number: usize, now: &str, out: &mut Vec<u8>) -> Result<Decision, String> {
+fn decide(setup: &Setup, line: &[u8], number: usize, now: &str, out: &mut Vec<u8>) -> Result<Decision, String> {
     let text = std::str::from_utf8(line).map_err(|_| "line is not valid UTF-8".to_owned())?;
     let text = text.trim_end_matches(['\n', '\r']);
     if text.trim().is_empty() {
@@ -254,8 +253,7 @@ fn decide(setup: &mut Setup, line: &[u8], number: usize, now: &str, out: &mut Ve
         }
     }
     let action = action.ok_or("missing `action`")?;
-    let (chain, caller) = setup.chain(principal.as_deref())?;
-    let mut builder = Request::builder(action);
+    let mut builder = setup.request(action.into_owned(), principal.as_deref(), None)?;
     if let Some(resource) = resource {
         builder = builder.resource(resource);
     }
@@ -265,20 +263,20 @@ fn decide(setup: &mut Setup, line: &[u8], number: usize, now: &str, out: &mut Ve
     for (k, v) in context {
         builder = builder.context(k, v);
     }
-    let request = with_principal(builder, caller)
+    let request = builder
         .context_default("acs:CurrentTime", now)
         .build()
         .map_err(|e| e.to_string())?;
-    let evaluation = chain.evaluate_brief(&request);
+    let response = setup.store().authorize(&request, Detail::Deciding);
     let decided = Decided {
         line: number,
-        decision: evaluation.decision,
-        layer: evaluation.layer,
-        deciding: &evaluation.deciding,
-        errors: &evaluation.errors,
+        decision: response.decision(),
+        layer: response.layer(),
+        deciding: response.deciding(),
+        errors: response.errors(),
     };
     serde_json::to_writer(&mut *out, &decided).map_err(|e| format!("cannot write the output: {e}"))?;
     out.write_all(b"\n")
         .map_err(|e| format!("cannot write the output: {e}"))?;
-    Ok(evaluation.decision)
+    Ok(response.decision())
 }

@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod batch;
 mod check;
+mod explain;
 mod input;
 mod junit;
 mod render;
+mod setup;
 mod suite;
 
 pub use check::CheckArgs;

@@ -9,14 +9,15 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::check::{describe, near_miss_reasons, report_setup_error, with_principal, Setup, SetupError};
+use super::explain::{describe, near_miss_reasons, note};
 use super::input::load_policies_in;
 use super::render::printable;
+use super::setup::{compile_session, report_setup_error, Setup, SetupError};
 use super::{junit, render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
 use crate::policy::{decode_document, read_document};
-use crate::{Account, Decision, Evaluation, Layer, NearMiss, Policy, PolicyKind, PolicySet, Request};
+use crate::{Account, Decision, Detail, Layer, Policy, PolicyKind, Response};
 
 /// Arguments of `ram-policy test`.
 #[derive(Debug, Args)]
@@ -148,14 +149,14 @@ pub fn run(args: &TestArgs, out: &mut dyn Write, err: &mut dyn Write, color: boo
         let cases = std::mem::take(&mut suite.cases);
         for case in &cases {
             let t = Instant::now();
-            let failure = match run_case(&mut suite.setup, case) {
-                Ok((evaluation, near)) => {
-                    for step in &evaluation.steps {
+            let failure = match run_case(&suite.setup, case) {
+                Ok(response) => {
+                    for step in response.explanation().map_or(&[][..], |e| e.steps()) {
                         for s in &step.deciding {
                             exercised.insert((s.file.to_string(), s.policy.to_string(), s.statement));
                         }
                     }
-                    check(case, &evaluation, &near)
+                    check(case, &response)
                 }
                 Err(message) => Some(format!("the case could not run: {}", printable(&message))),
             };
@@ -311,22 +312,9 @@ fn walk(root: &Path, seen: &mut BTreeSet<PathBuf>) -> Result<Vec<(bool, PathBuf)
     Ok(found)
 }
 
-fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>), String> {
-    let session = case
-        .session
-        .clone()
-        .map(|p| p.into_iter().collect::<Result<PolicySet, _>>().map(|set| set.compile()))
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let owned;
-    let (chain, caller) = match session {
-        Some(session) => {
-            owned = setup.chain_with_session(case.principal.as_deref(), session)?;
-            (&owned.0, owned.1.as_ref())
-        }
-        None => setup.chain(case.principal.as_deref())?,
-    };
-    let mut builder = Request::builder(case.action.clone());
+fn run_case(setup: &Setup, case: &Case) -> Result<Response, String> {
+    let session = case.session.clone().map(compile_session).transpose()?;
+    let mut builder = setup.request(case.action.clone(), case.principal.as_deref(), session)?;
     if let Some(r) = &case.resource {
         builder = builder.resource(r.clone());
     }
@@ -336,48 +324,31 @@ fn run_case(setup: &mut Setup, case: &Case) -> Result<(Evaluation, Vec<NearMiss>
     for (k, v) in &case.context {
         builder = builder.context(k.clone(), v.clone());
     }
-    let request = with_principal(builder, caller).build().map_err(|e| e.to_string())?;
-    let evaluation = chain.evaluate(&request);
-    // The fast paths must agree with the explanation: every suite checks them too.
-    let fast = chain.decide(&request);
-    let brief = chain.evaluate_brief(&request);
-    if fast != (evaluation.decision, evaluation.layer)
-        || brief.decision != evaluation.decision
-        || brief.deciding != evaluation.deciding
-    {
-        return Err(format!(
-            "internal error: the fast path decided {:?} and the brief one {} where the full evaluation decided {} at {}",
-            fast, brief.decision, evaluation.decision, evaluation.layer
-        ));
-    }
-    // Only a failing case needs to say why; computing it for every case is cheap enough here.
-    let near = if evaluation.decision != case.expect {
-        chain.near_misses(&request, &evaluation, 2)
-    } else {
-        Vec::new()
-    };
-    Ok((evaluation, near))
+    let request = builder.build().map_err(|e| e.to_string())?;
+    Ok(setup.store().authorize(&request, Detail::Explanation))
 }
 
 /// What is wrong with an evaluation for a case, or `None` when it passes.
-fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<String> {
+fn check(case: &Case, response: &Response) -> Option<String> {
     let mut problems = Vec::new();
-    if evaluation.decision != case.expect {
+    if response.decision() != case.expect {
         problems.push(format!(
             "expected {}, got {} at {}",
-            case.expect, evaluation.decision, evaluation.layer
+            case.expect,
+            response.decision(),
+            response.layer()
         ));
     }
     if let Some(layer) = case.layer {
-        if evaluation.layer != layer {
+        if response.layer() != layer {
             problems.push(format!(
                 "expected the decision at {layer}, got it at {}",
-                evaluation.layer
+                response.layer()
             ));
         }
     }
     for want in &case.deciding {
-        let found = evaluation.deciding.iter().any(|s| {
+        let found = response.deciding().iter().any(|s| {
             *s.policy == *want.policy
                 && want.statement.is_none_or(|i| i == s.statement)
                 && want
@@ -399,21 +370,24 @@ fn check(case: &Case, evaluation: &Evaluation, near: &[NearMiss]) -> Option<Stri
         return None;
     }
     let mut text = problems.join("\n");
-    if evaluation.deciding.is_empty() {
+    if response.deciding().is_empty() {
         text.push_str("\n  deciding statements: none");
     } else {
-        for s in &evaluation.deciding {
+        for s in response.deciding() {
             let _ = write!(text, "\n  deciding: {}", printable(&describe(s)));
         }
     }
-    for m in near {
+    let explanation = response.explanation();
+    // Only the closest two: a failure report stays short.
+    let near = explanation.map_or(&[][..], |e| e.near_misses());
+    for m in near.iter().take(2) {
         let _ = write!(text, "\n  closest Allow: {}", printable(&describe(&m.statement)));
         for reason in near_miss_reasons(m, case.resource.as_deref().unwrap_or("*")) {
             let _ = write!(text, "\n    - {}", printable(&reason));
         }
     }
-    for note in &evaluation.notes {
-        let _ = write!(text, "\n  note: {}", printable(note));
+    for n in explanation.map_or(&[][..], |e| e.notes()) {
+        let _ = write!(text, "\n  note: {}", printable(&note(n)));
     }
     Some(text)
 }
