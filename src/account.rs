@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::caller::Caller;
 use crate::chain::ResourcePolicies;
-use crate::error::{LineIndex, PolicyError, PolicyErrors, Report, Span};
+use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
 use crate::policy::{decode_document, read_document, suggest, Policy, PolicyKind};
 use crate::set::{CompiledPolicySet, PolicySet};
@@ -73,7 +73,7 @@ struct Reader<'a> {
     text: Arc<str>,
     index: LineIndex<'a>,
     base: PathBuf,
-    errors: Vec<PolicyError>,
+    errors: Vec<Diagnostic>,
     /// Documents other than the account file that have mistakes.
     documents: Vec<PolicyErrors>,
     named: BTreeMap<String, Named<'a>>,
@@ -319,8 +319,10 @@ fn single(policy: Policy) -> CompiledPolicySet {
     PolicySet::from(policy).compile()
 }
 
-fn whole_file_error(message: String) -> PolicyError {
-    PolicyError {
+fn whole_file_error(message: String) -> Diagnostic {
+    Diagnostic {
+        code: None,
+        severity: crate::error::Severity::Error,
         location: crate::error::Location {
             span: Span::default(),
             line: 1,
@@ -341,7 +343,7 @@ impl Report for Reader<'_> {
         &self.index
     }
 
-    fn errors_mut(&mut self) -> &mut Vec<PolicyError> {
+    fn errors_mut(&mut self) -> &mut Vec<Diagnostic> {
         &mut self.errors
     }
 }

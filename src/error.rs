@@ -84,15 +84,27 @@ pub(crate) trait Report {
     fn line_index(&self) -> &LineIndex<'_>;
 
     /// Where mistakes are collected.
-    fn errors_mut(&mut self) -> &mut Vec<PolicyError>;
+    fn errors_mut(&mut self) -> &mut Vec<Diagnostic>;
 
-    fn error_help(&mut self, span: Span, message: String, help: Option<String>) {
+    /// An error with a code (policy documents) or without (account files, test suites).
+    fn push(&mut self, code: Option<Code>, span: Span, message: String, help: Option<String>) {
         let location = self.line_index().locate(span);
-        self.errors_mut().push(PolicyError {
+        self.errors_mut().push(Diagnostic {
+            code,
+            severity: Severity::Error,
             location,
             message,
             help,
         });
+    }
+
+    /// An error of a policy document, with its code.
+    fn diag(&mut self, code: Code, span: Span, message: String, help: Option<String>) {
+        self.push(Some(code), span, message, help);
+    }
+
+    fn error_help(&mut self, span: Span, message: String, help: Option<String>) {
+        self.push(None, span, message, help);
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
@@ -106,11 +118,127 @@ pub(crate) trait Report {
             format!("{what} must be {expected}, not {}", node.value.type_name()),
         );
     }
+
+    /// A value of the wrong JSON type in a policy document, with its code.
+    fn wrong_type_as(&mut self, code: Code, node: &crate::json::Node, what: &str, expected: &str) {
+        self.diag(
+            code,
+            node.span,
+            format!("{what} must be {expected}, not {}", node.value.type_name()),
+            None,
+        );
+    }
 }
 
-/// One mistake in a policy document.
+/// The stable code of a diagnostic (LINT.md): RAM001–RAM019 are what the reader rejects, and
+/// lint findings, so `check` and `lint` never disagree on whether a document is malformed.
+/// Codes are never reused or renumbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[non_exhaustive]
+pub enum Code {
+    /// RAM001 Json syntax error.
+    JsonSyntax,
+    /// RAM002 Duplicate keys.
+    DuplicateKeys,
+    /// RAM003 Invalid version.
+    InvalidVersion,
+    /// RAM004 Invalid policy element.
+    InvalidElement,
+    /// RAM005 Invalid effect.
+    InvalidEffect,
+    /// RAM006 Missing action.
+    MissingAction,
+    /// RAM007 Missing resource.
+    MissingResource,
+    /// RAM008 Invalid action format.
+    InvalidActionFormat,
+    /// RAM009 Invalid action.
+    InvalidAction,
+    /// RAM010 Invalid ARN prefix.
+    InvalidArnPrefix,
+    /// RAM011 Missing ARN field.
+    MissingArnField,
+    /// RAM012 Invalid condition operator.
+    InvalidConditionOperator,
+    /// RAM013 Data type mismatch.
+    DataTypeMismatch,
+    /// RAM014 Invalid condition multiple Boolean.
+    InvalidConditionMultipleBoolean,
+    /// RAM015 Invalid condition key format.
+    InvalidConditionKeyFormat,
+    /// RAM016 Operator does not fit the key.
+    OperatorDoesNotFitKey,
+    /// RAM017 Unsupported principal.
+    UnsupportedPrincipal,
+    /// RAM018 Policy size exceeds quota.
+    PolicySizeExceedsQuota,
+    /// RAM019 Empty value.
+    EmptyValue,
+}
+
+impl Code {
+    /// The code as written: `RAM001`.
+    pub fn as_str(self) -> &'static str {
+        self.table().0
+    }
+
+    /// The check's name, as Alibaba's console names it where it has the check.
+    pub fn name(self) -> &'static str {
+        self.table().1
+    }
+
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Code::JsonSyntax => ("RAM001", "Json syntax error"),
+            Code::DuplicateKeys => ("RAM002", "Duplicate keys"),
+            Code::InvalidVersion => ("RAM003", "Invalid version"),
+            Code::InvalidElement => ("RAM004", "Invalid policy element"),
+            Code::InvalidEffect => ("RAM005", "Invalid effect"),
+            Code::MissingAction => ("RAM006", "Missing action"),
+            Code::MissingResource => ("RAM007", "Missing resource"),
+            Code::InvalidActionFormat => ("RAM008", "Invalid action format"),
+            Code::InvalidAction => ("RAM009", "Invalid action"),
+            Code::InvalidArnPrefix => ("RAM010", "Invalid ARN prefix"),
+            Code::MissingArnField => ("RAM011", "Missing ARN field"),
+            Code::InvalidConditionOperator => ("RAM012", "Invalid condition operator"),
+            Code::DataTypeMismatch => ("RAM013", "Data type mismatch"),
+            Code::InvalidConditionMultipleBoolean => ("RAM014", "Invalid condition multiple Boolean"),
+            Code::InvalidConditionKeyFormat => ("RAM015", "Invalid condition key format"),
+            Code::OperatorDoesNotFitKey => ("RAM016", "Operator does not fit the key"),
+            Code::UnsupportedPrincipal => ("RAM017", "Unsupported principal"),
+            Code::PolicySizeExceedsQuota => ("RAM018", "Policy size exceeds quota"),
+            Code::EmptyValue => ("RAM019", "Empty value"),
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How serious a diagnostic is (LINT.md: Error, Security/General Warning, Suggestion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[non_exhaustive]
+pub enum Severity {
+    /// The document is rejected, or a part of it can never work.
+    Error,
+    /// Valid, but dangerous or wrong.
+    Warning,
+    /// Tidier, clearer or safer.
+    Info,
+}
+
+/// One finding about a document: what the reader rejects (always an [`Severity::Error`]) and,
+/// later, what the linter reports. One type for both.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError {
+pub struct Diagnostic {
+    /// The stable code; `None` for mistakes in files that are not policy documents (account
+    /// files, test suites, context files).
+    pub code: Option<Code>,
+    /// How serious it is.
+    pub severity: Severity,
     /// Where the mistake is.
     pub location: Location,
     /// What is wrong (lowercase, no final period, user input in backticks).
@@ -119,9 +247,25 @@ pub struct PolicyError {
     pub help: Option<String>,
 }
 
-impl fmt::Display for PolicyError {
+impl Diagnostic {
+    /// An error of a policy document, with its code.
+    pub(crate) fn error(code: Code, location: Location, message: String, help: Option<String>) -> Diagnostic {
+        Diagnostic {
+            code: Some(code),
+            severity: Severity::Error,
+            location,
+            message,
+            help,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.location.line, self.location.column, self.message)?;
+        if let Some(code) = self.code {
+            write!(f, " [{code}]")?;
+        }
         if let Some(help) = &self.help {
             write!(f, " (help: {help})")?;
         }
@@ -138,7 +282,7 @@ pub struct PolicyErrors {
     /// was not valid UTF-8 or was too large to keep.
     pub text: Arc<str>,
     /// The mistakes, in document order.
-    pub errors: Vec<PolicyError>,
+    pub errors: Vec<Diagnostic>,
 }
 
 impl fmt::Display for PolicyErrors {

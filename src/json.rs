@@ -123,6 +123,8 @@ pub struct JsonProblem {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
+    /// `RAM001` for syntax (and the reader's limits), `RAM002` for a duplicate key.
+    pub code: crate::error::Code,
 }
 
 /// The result of reading: the value (absent on a syntax error, which stops the reader) and every
@@ -171,6 +173,7 @@ fn problem(start: usize, end: usize, message: impl Into<String>) -> JsonProblem 
         span: Span::new(start, end),
         message: message.into(),
         help: None,
+        code: crate::error::Code::JsonSyntax,
     }
 }
 
@@ -345,6 +348,7 @@ impl<'a> Parser<'a> {
                     span: key.span,
                     message: format!("duplicate key `{}`", crate::error::visible(&key.text)),
                     help: Some("JSON readers disagree on which of two equal keys wins; write each key once".into()),
+                    code: crate::error::Code::DuplicateKeys,
                 });
             } else {
                 entries.push((key, node));

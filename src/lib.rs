@@ -21,7 +21,7 @@ pub use account::{Account, AccountErrors, Attachment};
 pub use caller::Caller;
 pub use chain::{Layer, Note, Step};
 pub use condition::{Condition, Family, Operator, OperatorName, Outcome, Qualifier, Test, Values};
-pub use error::{Location, PolicyError, PolicyErrors, RequestError, Span};
+pub use error::{Code, Diagnostic, Location, PolicyErrors, RequestError, Severity, Span};
 pub use policy::{
     ActionClause, Effect, PatternText, Policy, PolicyKind, Principal, ResourceClause, Statement, MAX_DOCUMENT_BYTES,
     MAX_STATEMENTS,

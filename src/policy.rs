@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::condition::{Condition, Family, Operator, OperatorName, Test, Values};
-use crate::error::{LineIndex, Location, PolicyError, PolicyErrors, Report, Span};
+use crate::error::{Code, Diagnostic, LineIndex, Location, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
 use crate::value::{parse_bool, parse_network, Decimal, Instant};
 use crate::wildcard::Pattern;
@@ -175,15 +175,16 @@ impl Policy {
         let whole = |message: String, help: Option<&str>, source: &str| PolicyErrors {
             origin: origin.clone(),
             text: source.into(),
-            errors: vec![PolicyError {
-                location: Location {
+            errors: vec![Diagnostic::error(
+                Code::JsonSyntax,
+                Location {
                     span: Span::new(0, 0),
                     line: 1,
                     column: 1,
                 },
                 message,
-                help: help.map(Into::into),
-            }],
+                help.map(Into::into),
+            )],
         };
         if bytes.len() > MAX_DOCUMENT_BYTES {
             return Err(whole(
@@ -211,14 +212,10 @@ impl Policy {
         };
         let parsed = json::parse(text);
         let index = LineIndex::new(text);
-        let problems: Vec<PolicyError> = parsed
+        let problems: Vec<Diagnostic> = parsed
             .problems
             .into_iter()
-            .map(|p| PolicyError {
-                location: index.locate(p.span),
-                message: p.message,
-                help: p.help,
-            })
+            .map(|p| Diagnostic::error(p.code, index.locate(p.span), p.message, p.help))
             .collect();
         let source: Arc<str> = text.into();
         match &parsed.root {
@@ -240,7 +237,7 @@ impl Policy {
         index: &LineIndex<'_>,
         root: &Node,
         source: &Arc<str>,
-        earlier: Vec<PolicyError>,
+        earlier: Vec<Diagnostic>,
     ) -> Result<Policy, PolicyErrors> {
         let mut lower = Lowering {
             index,
@@ -315,7 +312,7 @@ const PRINCIPAL_ELEMENTS: &[&str] = &["RAM", "Service", "Federated"];
 struct Lowering<'a> {
     index: &'a LineIndex<'a>,
     kind: PolicyKind,
-    errors: Vec<PolicyError>,
+    errors: Vec<Diagnostic>,
 }
 
 /// The closest candidate to `word`, for "did you mean" hints.
@@ -364,7 +361,7 @@ impl Report for Lowering<'_> {
         self.index
     }
 
-    fn errors_mut(&mut self) -> &mut Vec<PolicyError> {
+    fn errors_mut(&mut self) -> &mut Vec<Diagnostic> {
         &mut self.errors
     }
 }
@@ -388,7 +385,8 @@ impl Lowering<'_> {
                     .join(", ")
             ))
         });
-        self.error_help(
+        self.diag(
+            Code::InvalidElement,
             key.span,
             format!("unknown element `{}` in {place}", crate::error::visible(&key.text)),
             help,
@@ -400,7 +398,8 @@ impl Lowering<'_> {
         let Value::Object(entries) = &root.value else {
             let help = matches!(root.value, Value::Array(_))
                 .then(|| "a policy is `{\"Version\": \"1\", \"Statement\": [ ... ]}`".to_owned());
-            self.error_help(
+            self.diag(
+                Code::InvalidElement,
                 root.span,
                 format!(
                     "a policy document must be a JSON object, not {}",
@@ -419,17 +418,20 @@ impl Lowering<'_> {
                     version = true;
                     match &node.value {
                         Value::String(v) if v == "1" => {}
-                        Value::String(v) => self.error_help(
+                        Value::String(v) => self.diag(
+                            Code::InvalidVersion,
                             node.span,
                             format!("unsupported `Version` `{}`", crate::error::visible(v)),
                             Some("the only policy version is \"1\"".into()),
                         ),
-                        Value::Number(n) if n == "1" => self.error_help(
+                        Value::Number(n) if n == "1" => self.diag(
+                            Code::InvalidVersion,
                             node.span,
                             "`Version` must be the string \"1\", not the number 1".into(),
                             Some("write \"Version\": \"1\"".into()),
                         ),
-                        _ => self.error_help(
+                        _ => self.diag(
+                            Code::InvalidVersion,
                             node.span,
                             format!("`Version` must be the string \"1\", not {}", node.value.type_name()),
                             Some("write \"Version\": \"1\"".into()),
@@ -441,7 +443,8 @@ impl Lowering<'_> {
             }
         }
         if !version && !misspelled.contains(&"Version") {
-            self.error_help(
+            self.diag(
+                Code::InvalidVersion,
                 root.span,
                 "missing `Version`".into(),
                 Some("add \"Version\": \"1\"".into()),
@@ -451,7 +454,8 @@ impl Lowering<'_> {
             Some(s) => s,
             None if misspelled.contains(&"Statement") => Vec::new(),
             None => {
-                self.error_help(
+                self.diag(
+                    Code::InvalidElement,
                     root.span,
                     "missing `Statement`".into(),
                     Some("add \"Statement\": [ { \"Effect\": ..., \"Action\": ..., \"Resource\": ... } ]".into()),
@@ -464,11 +468,17 @@ impl Lowering<'_> {
     fn statements(&mut self, node: &Node) -> Vec<Statement> {
         match &node.value {
             Value::Array(items) if items.is_empty() => {
-                self.error(node.span, "`Statement` must hold at least one statement");
+                self.diag(
+                    Code::InvalidElement,
+                    node.span,
+                    "`Statement` must hold at least one statement".into(),
+                    None,
+                );
                 Vec::new()
             }
             Value::Array(items) if items.len() > MAX_STATEMENTS => {
-                self.error_help(
+                self.diag(
+                    Code::InvalidElement,
                     node.span,
                     format!(
                         "`Statement` has {} statements, more than the limit of {MAX_STATEMENTS}",
@@ -484,7 +494,8 @@ impl Lowering<'_> {
                 .filter_map(|(i, item)| self.statement(i, item))
                 .collect(),
             Value::Object(_) => {
-                self.error_help(
+                self.diag(
+                    Code::InvalidElement,
                     node.span,
                     "`Statement` must be an array, not an object".into(),
                     Some("wrap it in [ ]: \"Statement\": [ { ... } ]".into()),
@@ -494,7 +505,7 @@ impl Lowering<'_> {
                 Vec::new()
             }
             _ => {
-                self.wrong_type(node, "`Statement`", "an array of statements");
+                self.wrong_type_as(Code::InvalidElement, node, "`Statement`", "an array of statements");
                 Vec::new()
             }
         }
@@ -502,7 +513,7 @@ impl Lowering<'_> {
 
     fn statement(&mut self, index: usize, node: &Node) -> Option<Statement> {
         let Value::Object(entries) = &node.value else {
-            self.wrong_type(node, "a statement", "an object");
+            self.wrong_type_as(Code::InvalidElement, node, "a statement", "an object");
             return None;
         };
         let errors_before = self.errors.len();
@@ -517,13 +528,14 @@ impl Lowering<'_> {
             match key.text.as_str() {
                 "Sid" => match &value.value {
                     Value::String(s) => sid = Some(Arc::from(s.as_str())),
-                    _ => self.wrong_type(value, "`Sid`", "a string"),
+                    _ => self.wrong_type_as(Code::InvalidElement, value, "`Sid`", "a string"),
                 },
                 "Effect" => effect = self.effect(value),
                 "Action" | "NotAction" => {
                     let patterns = self.patterns(key, value);
                     if let Some((first, _)) = &action {
-                        self.error_help(
+                        self.diag(
+                            Code::MissingAction,
                             key.span,
                             format!("a statement has both `{}` and `{}`", first.text, key.text),
                             Some("use exactly one of `Action` and `NotAction`".into()),
@@ -540,13 +552,15 @@ impl Lowering<'_> {
                 "Resource" | "NotResource" => {
                     let patterns = self.patterns(key, value);
                     if self.kind == PolicyKind::Trust {
-                        self.error_help(
+                        self.diag(
+                            Code::MissingResource,
                             key.span,
                             format!("a trust policy has no `{}`", key.text),
                             Some("the resource of a trust policy is the role itself; remove the element".into()),
                         );
                     } else if let Some((first, _)) = &resource {
-                        self.error_help(
+                        self.diag(
+                            Code::MissingResource,
                             key.span,
                             format!("a statement has both `{}` and `{}`", first.text, key.text),
                             Some("use exactly one of `Resource` and `NotResource`".into()),
@@ -561,7 +575,8 @@ impl Lowering<'_> {
                     }
                 }
                 "Condition" => conditions = self.conditions(value),
-                "Principal" if !self.kind.has_principal() => self.error_help(
+                "Principal" if !self.kind.has_principal() => self.diag(
+                    Code::UnsupportedPrincipal,
                     key.span,
                     "`Principal` is only allowed in resource-based policies".into(),
                     Some("an identity policy applies to whoever it is attached to; remove `Principal`".into()),
@@ -573,28 +588,32 @@ impl Lowering<'_> {
         // A key present but invalid was reported where it is: only report truly missing ones.
         let has = |name: &str| entries.iter().any(|(k, _)| k.text == name) || misspelled.contains(&name);
         if !has("Effect") {
-            self.error_help(
+            self.diag(
+                Code::InvalidEffect,
                 node.span,
                 "statement has no `Effect`".into(),
                 Some("add \"Effect\": \"Allow\" or \"Deny\"".into()),
             );
         }
         if !has("Action") && !has("NotAction") {
-            self.error_help(
+            self.diag(
+                Code::MissingAction,
                 node.span,
                 "statement has no `Action` or `NotAction`".into(),
                 Some("add \"Action\": \"service:Name\" (wildcards allowed)".into()),
             );
         }
         if self.kind != PolicyKind::Trust && !has("Resource") && !has("NotResource") {
-            self.error_help(
+            self.diag(
+                Code::MissingResource,
                 node.span,
                 "statement has no `Resource` or `NotResource`".into(),
                 Some("add \"Resource\": \"*\" or the ARNs it applies to".into()),
             );
         }
         if self.kind.has_principal() && !has("Principal") {
-            self.error_help(
+            self.diag(
+                Code::UnsupportedPrincipal,
                 node.span,
                 "statement of a resource-based policy has no `Principal`".into(),
                 Some("add \"Principal\": {\"RAM\": [\"acs:ram::<account-id>:root\"]}".into()),
@@ -622,7 +641,8 @@ impl Lowering<'_> {
             Value::String(s) => {
                 let help = did_you_mean(s, &["Allow", "Deny"])
                     .unwrap_or_else(|| "`Effect` is `Allow` or `Deny` (case-sensitive)".into());
-                self.error_help(
+                self.diag(
+                    Code::InvalidEffect,
                     node.span,
                     format!("invalid `Effect` `{}`", crate::error::visible(s)),
                     Some(help),
@@ -630,7 +650,12 @@ impl Lowering<'_> {
                 None
             }
             _ => {
-                self.wrong_type(node, "`Effect`", "the string \"Allow\" or \"Deny\"");
+                self.wrong_type_as(
+                    Code::InvalidEffect,
+                    node,
+                    "`Effect`",
+                    "the string \"Allow\" or \"Deny\"",
+                );
                 None
             }
         }
@@ -643,7 +668,12 @@ impl Lowering<'_> {
         match &node.value {
             Value::String(s) => Some(vec![(s.as_str(), node.span)]),
             Value::Array(items) if items.is_empty() => {
-                self.error(node.span, format!("{} must not be an empty array", what()));
+                self.diag(
+                    Code::EmptyValue,
+                    node.span,
+                    format!("{} must not be an empty array", what()),
+                    None,
+                );
                 None
             }
             Value::Array(items) => {
@@ -653,7 +683,12 @@ impl Lowering<'_> {
                     match &item.value {
                         Value::String(s) => out.push((s.as_str(), item.span)),
                         _ => {
-                            self.wrong_type(item, &format!("every entry of {}", what()), "a string");
+                            self.wrong_type_as(
+                                Code::InvalidElement,
+                                item,
+                                &format!("every entry of {}", what()),
+                                "a string",
+                            );
                             ok = false;
                         }
                     }
@@ -661,7 +696,7 @@ impl Lowering<'_> {
                 ok.then_some(out)
             }
             _ => {
-                self.wrong_type(node, &what(), "a string or an array of strings");
+                self.wrong_type_as(Code::InvalidElement, node, &what(), "a string or an array of strings");
                 None
             }
         }
@@ -674,7 +709,13 @@ impl Lowering<'_> {
             // Control characters are never part of an action or an ARN; written as JSON
             // escapes they would make a pattern that silently never matches.
             if let Some(c) = text.chars().find(|c| c.is_control()) {
-                self.error_help(
+                let code = if key.text.ends_with("Action") {
+                    Code::InvalidActionFormat
+                } else {
+                    Code::InvalidArnPrefix
+                };
+                self.diag(
+                    code,
                     *span,
                     format!("`{}` holds the control character U+{:04X}", key.text, u32::from(c)),
                     Some("actions and resources are printable text; remove it".into()),
@@ -731,7 +772,8 @@ impl Lowering<'_> {
                 }
             }
             _ => {
-                self.wrong_type(
+                self.wrong_type_as(
+                    Code::UnsupportedPrincipal,
                     node,
                     "`Principal`",
                     "`\"*\"`, an array of ids, or an object with `RAM`, `Service` or `Federated`",
@@ -744,7 +786,7 @@ impl Lowering<'_> {
 
     fn conditions(&mut self, node: &Node) -> Vec<Condition> {
         let Value::Object(operators) = &node.value else {
-            self.wrong_type(node, "`Condition`", "an object of operators");
+            self.wrong_type_as(Code::InvalidElement, node, "`Condition`", "an object of operators");
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -757,7 +799,8 @@ impl Lowering<'_> {
                     },
                     |c| format!("did you mean `{c}`?"),
                 );
-                self.error_help(
+                self.diag(
+                    Code::InvalidConditionOperator,
                     op_key.span,
                     format!("unknown condition operator `{}`", crate::error::visible(&op_key.text)),
                     Some(help),
@@ -765,7 +808,8 @@ impl Lowering<'_> {
                 continue;
             };
             if operator.operator == Operator::Null && (operator.qualifier.is_some() || operator.if_exists) {
-                self.error_help(
+                self.diag(
+                    Code::InvalidConditionOperator,
                     op_key.span,
                     format!("`{}` is not an operator", op_key.text),
                     Some("`Null` takes no `ForAnyValue:`/`ForAllValues:` prefix and no `IfExists` suffix".into()),
@@ -773,7 +817,8 @@ impl Lowering<'_> {
                 continue;
             }
             let Value::Object(keys) = &block.value else {
-                self.wrong_type(
+                self.wrong_type_as(
+                    Code::InvalidElement,
                     block,
                     &format!("the `{}` block", op_key.text),
                     "an object of condition keys",
@@ -785,7 +830,8 @@ impl Lowering<'_> {
             for (key, values) in keys {
                 let folded = key.text.to_ascii_lowercase();
                 if let Some(first) = seen.get(&folded) {
-                    self.error_help(
+                    self.diag(
+                        Code::DuplicateKeys,
                         key.span,
                         format!(
                             "duplicate condition key `{}` under `{}`",
@@ -800,7 +846,12 @@ impl Lowering<'_> {
                 }
                 seen.insert(folded.clone(), key.text.as_str());
                 if key.text.is_empty() {
-                    self.error(key.span, "a condition key must not be empty");
+                    self.diag(
+                        Code::InvalidConditionKeyFormat,
+                        key.span,
+                        "a condition key must not be empty".into(),
+                        None,
+                    );
                     continue;
                 }
                 if let Some(condition) = self.condition(operator, key, folded, values) {
@@ -817,9 +868,11 @@ impl Lowering<'_> {
         let mut raw: Vec<(String, Span)> = Vec::new();
         match &node.value {
             Value::Array(items) if items.is_empty() => {
-                self.error(
+                self.diag(
+                    Code::EmptyValue,
                     node.span,
                     format!("the values of `{}` must not be an empty array", key.text),
+                    None,
                 );
                 return None;
             }
@@ -829,7 +882,12 @@ impl Lowering<'_> {
                     match scalar(item) {
                         Some(s) => raw.push((s, item.span)),
                         None => {
-                            self.wrong_type(item, &format!("every value of `{}`", key.text), "a string");
+                            self.wrong_type_as(
+                                Code::DataTypeMismatch,
+                                item,
+                                &format!("every value of `{}`", key.text),
+                                "a string",
+                            );
                             ok = false;
                         }
                     }
@@ -841,7 +899,8 @@ impl Lowering<'_> {
             _ => match scalar(node) {
                 Some(s) => raw.push((s, node.span)),
                 None => {
-                    self.wrong_type(
+                    self.wrong_type_as(
+                        Code::DataTypeMismatch,
                         node,
                         &format!("the value of `{}`", key.text),
                         "a string or an array of strings",
@@ -853,7 +912,8 @@ impl Lowering<'_> {
         let family = operator.operator.family();
         let before = self.errors.len();
         let bad = |this: &mut Self, span: Span, text: &str| {
-            this.error_help(
+            this.diag(
+                Code::DataTypeMismatch,
                 span,
                 format!(
                     "`{}` is not a valid value for `{}`",
@@ -894,7 +954,8 @@ impl Lowering<'_> {
                     [one] => Values::Null(*one),
                     [] => return None,
                     _ => {
-                        self.error_help(
+                        self.diag(
+                            Code::InvalidConditionMultipleBoolean,
                             node.span,
                             format!("`Null` takes one value for `{}`", key.text),
                             Some("write \"true\" (the key must be absent) or \"false\" (it must be present)".into()),
@@ -934,6 +995,103 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The code of every mistake the reader reports, in document order.
+    fn codes(kind: PolicyKind, text: &str) -> Vec<&'static str> {
+        let e = Policy::from_bytes("p", "p.json", kind, text.as_bytes()).unwrap_err();
+        e.errors.iter().map(|e| e.code.map_or("none", Code::as_str)).collect()
+    }
+
+    #[test]
+    fn every_reader_error_has_its_lint_code() {
+        let identity = PolicyKind::Identity;
+        for (kind, text, want) in [
+            (identity, r#"{"Version": "1", "Statement": [}"#, vec!["RAM001"]),
+            (identity, "\u{feff}{,}", vec!["RAM001"]),
+            (
+                identity,
+                r#"{"Version": "1", "Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+                vec!["RAM002"],
+            ),
+            (
+                identity,
+                r#"{"Version": "2", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+                vec!["RAM003"],
+            ),
+            (
+                identity,
+                r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+                vec!["RAM003"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#,
+                vec!["RAM004"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Foo": 1}]}"#,
+                vec!["RAM004"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}]}"#,
+                vec!["RAM005"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Resource": "*"}]}"#,
+                vec!["RAM006"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*"}]}"#,
+                vec!["RAM007"],
+            ),
+            (
+                PolicyKind::Trust,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*", "Principal": "*"}]}"#,
+                vec!["RAM007"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ecs:\u0001", "Resource": "*"}]}"#,
+                vec!["RAM008"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqual": {"a:b": "c"}}}]}"#,
+                vec!["RAM012"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.300"}}}]}"#,
+                vec!["RAM013"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Null": {"a:b": ["true", "false"]}}}]}"#,
+                vec!["RAM014"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"": "true"}}}]}"#,
+                vec!["RAM015"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]}"#,
+                vec!["RAM017"],
+            ),
+            (
+                identity,
+                r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}"#,
+                vec!["RAM019"],
+            ),
+        ] {
+            assert_eq!(codes(kind, text), want, "{text}");
+        }
     }
 
     #[test]

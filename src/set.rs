@@ -161,7 +161,9 @@ impl PolicySet {
             return Err(vec![PolicyErrors {
                 origin: "<reader>".into(),
                 text: "".into(),
-                errors: vec![crate::error::PolicyError {
+                errors: vec![crate::error::Diagnostic {
+                    code: None,
+                    severity: crate::error::Severity::Error,
                     location: crate::error::Location::default(),
                     message: "internal error: a reader thread stopped; no policy was read".into(),
                     help: None,
@@ -176,7 +178,9 @@ impl PolicySet {
                 Ok(Err(duplicate)) => errors.push(PolicyErrors {
                     origin: duplicate.second.as_str().into(),
                     text: "".into(),
-                    errors: vec![crate::error::PolicyError {
+                    errors: vec![crate::error::Diagnostic {
+                        code: None,
+                        severity: crate::error::Severity::Error,
                         location: crate::error::Location::default(),
                         message: duplicate.to_string(),
                         help: None,

@@ -16,9 +16,13 @@ pub fn policy_errors(err: &mut dyn Write, documents: &[PolicyErrors], color: boo
     for doc in documents {
         for e in &doc.errors {
             total += 1;
+            let code = e.code.map(|c| format!(" [{c}]")).unwrap_or_default();
             let title = format!(
-                "{}:{}:{}: {}",
-                doc.origin, e.location.line, e.location.column, e.message
+                "{}:{}:{}: {}{code}",
+                printable(&doc.origin),
+                e.location.line,
+                e.location.column,
+                e.message
             );
             let text: &str = &doc.text;
             let mut message = Level::Error.title(&title);

@@ -14,7 +14,7 @@ use super::input::load_policies_in;
 use super::render::printable;
 use super::setup::{compile_session, report_setup_error, Setup, SetupError};
 use super::{junit, render, Exit};
-use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
+use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
 use crate::policy::{decode_document, read_document};
 use crate::{Account, Decision, Detail, Layer, Policy, PolicyKind, Response};
@@ -429,7 +429,7 @@ fn read_suite(path: &Path) -> Result<Suite, SetupError> {
 
 struct SuiteReader<'a> {
     index: LineIndex<'a>,
-    errors: Vec<PolicyError>,
+    errors: Vec<Diagnostic>,
     documents: Vec<PolicyErrors>,
     base: PathBuf,
     origin: String,
@@ -464,7 +464,7 @@ impl Report for SuiteReader<'_> {
         &self.index
     }
 
-    fn errors_mut(&mut self) -> &mut Vec<PolicyError> {
+    fn errors_mut(&mut self) -> &mut Vec<Diagnostic> {
         &mut self.errors
     }
 }
