@@ -7,6 +7,7 @@ use crate::policy::Principal;
 
 /// The identity making a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Caller {
     /// A RAM user of `account`.
     User {

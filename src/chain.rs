@@ -14,6 +14,7 @@ use crate::wildcard::Pattern;
 
 /// The layer of the chain that decided (in the spirit of RAM's `DecodeDiagnosticMessage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub enum Layer {
     /// A Resource Directory control policy.
     ControlPolicy,

@@ -3,15 +3,15 @@
 
 use std::fmt;
 
-use ipnet::IpNet;
 
 use crate::error::Location;
 use crate::request::{Context, RequestValue};
-use crate::value::{network_contains, Decimal, Instant};
+use crate::value::{Decimal, Instant, Network};
 use crate::wildcard::Pattern;
 
 /// The type an operator reads its values as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Family {
     /// Text.
     String,
@@ -45,6 +45,7 @@ impl Family {
 
 /// How a request value is compared with a policy value (the positive form of an operator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Test {
     /// Equal (text, number, instant or boolean).
     Equals,
@@ -147,6 +148,7 @@ impl fmt::Display for Operator {
 
 /// The set prefix of an operator (an extension, SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Qualifier {
     /// `ForAnyValue:` — true when any request value satisfies the operator.
     ForAnyValue,
@@ -217,6 +219,7 @@ impl fmt::Display for OperatorName {
 
 /// The policy values of one condition, parsed for its operator.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Values {
     /// Text values (`StringEquals`, `StringNotEquals`).
     Text(Vec<Box<str>>),
@@ -229,7 +232,7 @@ pub enum Values {
     /// Booleans.
     Bools(Vec<bool>),
     /// Networks.
-    Networks(Vec<IpNet>),
+    Networks(Vec<Network>),
     /// `Null`: `true` means "the key must be absent".
     Null(bool),
 }
@@ -253,6 +256,7 @@ pub struct Condition {
 
 /// The outcome of one condition for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The condition holds.
     True,
@@ -356,7 +360,7 @@ impl Condition {
             }
             Values::Networks(policy) => {
                 let request = value.address().ok_or(())?;
-                policy.iter().any(|net| network_contains(net, &request))
+                policy.iter().any(|net| net.contains(&request))
             }
             Values::Null(_) => false,
         })

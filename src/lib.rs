@@ -31,7 +31,7 @@ pub use set::{
     CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, StatementRef,
 };
 pub use store::{CompileOptions, Detail, Explanation, Response, Store};
-pub use value::{Decimal, Instant};
+pub use value::{Decimal, Instant, Network};
 pub use wildcard::Pattern;
 
 /// Limits of the JSON reader.

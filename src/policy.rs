@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::condition::{Condition, Family, Operator, OperatorName, Test, Values};
 use crate::error::{Code, Diagnostic, LineIndex, Location, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
-use crate::value::{parse_bool, parse_network, Decimal, Instant};
+use crate::value::{parse_bool, Decimal, Instant, Network};
 use crate::wildcard::Pattern;
 
 /// Largest document accepted, in bytes.
@@ -38,6 +38,7 @@ pub(crate) fn decode_document(bytes: &[u8]) -> Result<&str, String> {
 
 /// Which kind of policy a document is; it decides which elements are allowed (SPEC §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum PolicyKind {
     /// A policy attached to a user, group or role.
     #[default]
@@ -943,7 +944,7 @@ impl Lowering<'_> {
             Family::Numeric => Values::Numbers(parse_all!(Decimal::parse)),
             Family::Date => Values::Dates(parse_all!(Instant::parse)),
             Family::Bool => Values::Bools(parse_all!(parse_bool)),
-            Family::Ip => Values::Networks(parse_all!(parse_network)),
+            Family::Ip => Values::Networks(parse_all!(Network::parse)),
             Family::Null => {
                 let flags = parse_all!(|t: &str| match t {
                     "true" => Some(true),

@@ -135,7 +135,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// Parses an IPv4 or IPv6 address or CIDR block; a bare address is a /32 or /128, and host bits
 /// of a CIDR are ignored (SPEC §3).
-pub fn parse_network(text: &str) -> Option<IpNet> {
+pub(crate) fn parse_network(text: &str) -> Option<IpNet> {
     if let Ok(addr) = text.parse::<IpAddr>() {
         return Some(IpNet::from(addr));
     }
@@ -163,8 +163,43 @@ pub fn parse_address(text: &str) -> Option<IpAddr> {
     }
 }
 
+/// An IPv4 or IPv6 network of a policy's `IpAddress`/`NotIpAddress` condition (host bits
+/// cleared). Our own type, so that no third-party type is part of the public API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Network(IpNet);
+
+impl Network {
+    /// Reads a policy value: an address (a /32 or /128) or a CIDR block; leading zeros are
+    /// refused (SPEC §3).
+    pub fn parse(text: &str) -> Option<Network> {
+        parse_network(text).map(Network)
+    }
+
+    /// Whether `addr` is in the network; an IPv4 address never matches an IPv6 network or the
+    /// reverse.
+    pub fn contains(&self, addr: &IpAddr) -> bool {
+        network_contains(&self.0, addr)
+    }
+
+    /// The network's address (host bits cleared).
+    pub fn address(&self) -> IpAddr {
+        self.0.addr()
+    }
+
+    /// The prefix length.
+    pub fn prefix_len(&self) -> u8 {
+        self.0.prefix_len()
+    }
+}
+
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Whether `addr` is in `net`; an IPv4 address never matches an IPv6 network or the reverse.
-pub fn network_contains(net: &IpNet, addr: &IpAddr) -> bool {
+fn network_contains(net: &IpNet, addr: &IpAddr) -> bool {
     match (net, addr) {
         (IpNet::V4(n), IpAddr::V4(a)) => n.contains(a),
         (IpNet::V6(n), IpAddr::V6(a)) => n.contains(a),
