@@ -5,7 +5,7 @@
 //! an unknown group, a bad path, an invalid policy inside) is reported with its file and place.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::caller::Caller;
@@ -13,6 +13,7 @@ use crate::chain::ResourcePolicies;
 use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
 use crate::policy::{decode_document, read_document, suggest, Policy, PolicyKind};
+use crate::resolve::{FileResolver, Resolver};
 use crate::set::{CompiledPolicySet, PolicySet};
 use crate::system;
 
@@ -72,7 +73,7 @@ struct Reader<'a> {
     origin: Arc<str>,
     text: Arc<str>,
     index: LineIndex<'a>,
-    base: PathBuf,
+    resolver: &'a dyn Resolver,
     errors: Vec<Diagnostic>,
     /// Documents other than the account file that have mistakes.
     documents: Vec<PolicyErrors>,
@@ -105,17 +106,17 @@ impl Account {
         let bytes = read_limited(path).map_err(fail)?;
         let text = decode_document(&bytes).map_err(fail)?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Account::parse(&origin, text, &base)
+        Account::parse(&origin, text, &FileResolver::new(base))
     }
 
-    /// Reads an account file's text; `origin` names it in errors and `base` is the folder
-    /// that relative policy paths start from.
-    pub fn parse(origin: &str, text: &str, base: &Path) -> Result<Account, AccountErrors> {
+    /// Reads an account file's text; `origin` names it in errors, and `resolver` gives the
+    /// documents its `policies` table names by path (the engine opens no file by itself).
+    pub fn parse(origin: &str, text: &str, resolver: &dyn Resolver) -> Result<Account, AccountErrors> {
         let mut reader = Reader {
             origin: origin.into(),
             text: text.into(),
             index: LineIndex::new(text),
-            base: base.to_path_buf(),
+            resolver,
             errors: Vec::new(),
             documents: Vec::new(),
             named: BTreeMap::new(),
@@ -532,10 +533,8 @@ impl<'a> Reader<'a> {
             }
             let named = match &value.value {
                 Value::String(path) => {
-                    let full = self.base.join(path.as_str());
-                    let origin: Arc<str> = full.display().to_string().into();
-                    let bytes = match read_limited(&full) {
-                        Ok(b) => b,
+                    let (origin, bytes) = match self.resolver.resolve(path.as_str()) {
+                        Ok(found) => (Arc::<str>::from(found.origin), found.bytes),
                         Err(message) => {
                             self.error_help(value.span, message, None);
                             continue;

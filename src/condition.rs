@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-
 use crate::error::Location;
 use crate::request::{Context, RequestValue};
 use crate::value::{Decimal, Instant, Network};

@@ -11,6 +11,7 @@ mod error;
 mod json;
 mod policy;
 mod request;
+mod resolve;
 mod set;
 mod store;
 pub mod system;
@@ -27,6 +28,7 @@ pub use policy::{
     MAX_STATEMENTS,
 };
 pub use request::{limits as request_limits, Context, Request, RequestBuilder, RequestValue};
+pub use resolve::{FileResolver, NoFiles, Resolved, Resolver};
 pub use set::{
     CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, StatementRef,
 };

@@ -20,7 +20,7 @@ use generate::*;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestRunner};
-use ram_policy::{Account, CompileOptions, Detail, Request, Store};
+use ram_policy::{Account, CompileOptions, Detail, FileResolver, Request, Store};
 use serde_json::{json, Map, Value};
 
 const ACCOUNT_ID: &str = "123456789012";
@@ -410,7 +410,7 @@ fn check_batch(account: &GenAccount, lines: &[Line], dir: &Path) -> Result<Vec<V
     };
 
     // The library.
-    let parsed = Account::parse(&origin, &account.text, dir)
+    let parsed = Account::parse(&origin, &account.text, &FileResolver::new(dir))
         .unwrap_or_else(|e| panic!("the generator wrote an invalid account:\n{}\n{e}", account.text));
     let store = Store::for_account(&parsed, &[], CompileOptions::default()).unwrap();
     let mut library = Vec::new();

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{run, scratch, status, stderr, stdout, write};
-use ram_policy::{Account, CompileOptions, Decision, Detail, Layer, Request, Store};
+use ram_policy::{Account, CompileOptions, Decision, Detail, Layer, NoFiles, Request, Store};
 
 const ALLOW: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 const DENY: &str = r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ecs:*","Resource":"*"}]}"#;
@@ -298,7 +298,7 @@ fn f7_the_evaluation_derives_acs_principal_arn() {
   ]}},
   "users": {"bob": {"policies": ["p"]}, "amy": {"policies": ["p"]}}
 }"#,
-        std::path::Path::new("."),
+        &NoFiles,
     )
     .unwrap();
     let store = Store::for_account(&account, &[], CompileOptions::default()).unwrap();
