@@ -74,18 +74,46 @@ enum Command {
 
 /// Runs the command line with the process's arguments and standard streams.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            // clap uses 0 for --help/--version and 2 for usage errors, as SPEC §8 wants.
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
-    };
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let color = std::io::IsTerminal::is_terminal(&stderr);
-    run(cli, &mut stdout.lock(), &mut stderr.lock(), color).into()
+    ExitCode::from(run_args(
+        std::env::args_os(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+        color,
+    ))
+}
+
+/// Parses `args` (the program name first) and runs the command, writing to `out` and `err`;
+/// returns the exit status. Usage errors are written as clap words them, with status 2;
+/// `--help` and `--version` go to `out` with status 0. Tests run the tool in process with it.
+pub fn run_args<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(cli) => match run(cli, out, err, color) {
+            Exit::Allow => 0,
+            Exit::Deny => 1,
+            Exit::Error => 2,
+        },
+        Err(e) => {
+            let rendered = if color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            let _ = if e.use_stderr() {
+                err.write_all(rendered.as_bytes())
+            } else {
+                out.write_all(rendered.as_bytes())
+            };
+            // clap uses 0 for --help/--version and 2 for usage errors, as SPEC §8 wants.
+            u8::try_from(e.exit_code()).unwrap_or(2)
+        }
+    }
 }
 
 /// Runs a parsed command line, writing to `out` and `err`.

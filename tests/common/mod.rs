@@ -5,9 +5,38 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Runs `ram-policy` in the package folder with `args`, feeding `stdin` from another thread (a
-/// large batch fills the pipes both ways at once).
+/// Runs `ram-policy` with `args` as a user would: in process through the library's command-line
+/// entry point when there is no standard input to feed (fast, and a panic fails the test with
+/// its backtrace), else as a child process.
 pub fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    match stdin {
+        None => run_in_process(args),
+        Some(_) => run_process(args, stdin),
+    }
+}
+
+/// Runs the command line in this process, in the package folder (where `cargo test` runs
+/// tests), capturing what it writes and its exit status.
+pub fn run_in_process(args: &[&str]) -> Output {
+    use std::os::unix::process::ExitStatusExt;
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let code = ram_policy::cli::run_args(
+        std::iter::once("ram-policy").chain(args.iter().copied()),
+        &mut stdout,
+        &mut stderr,
+        false,
+    );
+    Output {
+        status: std::process::ExitStatus::from_raw(i32::from(code) << 8),
+        stdout,
+        stderr,
+    }
+}
+
+/// Runs `ram-policy` as a child process in the package folder with `args`, feeding `stdin`
+/// from another thread (a large batch fills the pipes both ways at once).
+pub fn run_process(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ram-policy"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
