@@ -12,6 +12,7 @@ mod json;
 mod policy;
 mod request;
 mod set;
+mod source;
 pub mod system;
 mod value;
 mod wildcard;

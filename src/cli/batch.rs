@@ -55,8 +55,10 @@ pub fn run(setup: &mut Setup, source: &str, out: &mut dyn Write, err: &mut dyn W
     let input: Box<dyn Read + Send> = if source == "-" {
         Box::new(std::io::stdin())
     } else {
-        match std::fs::File::open(source) {
-            Ok(f) => Box::new(f),
+        // A batch may be large: no size limit, but a FIFO or device is refused like any other
+        // input file (standard input is `-`).
+        match crate::source::open_regular(std::path::Path::new(source)) {
+            Ok((f, _)) => Box::new(f),
             Err(e) => {
                 render::error(err, &format!("cannot read `{source}`: {e}"));
                 return Exit::Error;

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{LineIndex, Span};
 use crate::json;
-use crate::policy::{decode_document, read_document, Policy, PolicyKind};
+use crate::policy::{decode_document, Policy, PolicyKind};
+use crate::source::read_document;
 use crate::system;
 use crate::{PolicyErrors, RequestBuilder};
 
@@ -70,7 +71,7 @@ pub struct LoadedPolicies {
 fn read(path: &Path) -> Result<Vec<u8>, InputError> {
     read_document(path).map_err(|reason| InputError::Read {
         path: path.display().to_string(),
-        reason,
+        reason: reason.to_string(),
     })
 }
 

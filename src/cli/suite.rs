@@ -14,7 +14,8 @@ use super::input::load_policies;
 use super::{render, Exit};
 use crate::error::{LineIndex, PolicyError, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
-use crate::policy::{decode_document, read_document};
+use crate::policy::decode_document;
+use crate::source::read_document;
 use crate::{Account, Decision, Evaluation, Layer, NearMiss, Policy, PolicyKind, PolicySet, Request};
 
 /// Arguments of `ram-policy test`.
