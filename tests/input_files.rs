@@ -99,6 +99,7 @@ fn refused(o: &Output, file: &str, kind: &str) {
 }
 
 const ALLOW_ALL: &str = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+const DENY_ALL: &str = r#"{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
 
 // FIFOs: each input that took a path blocked forever on one.
 
@@ -107,6 +108,15 @@ fn f3_fifo_policy_is_refused() {
     let (_dir, fifo) = with_fifo("f3-fifo-policy", "policy.json");
     let o = run_guarded(&["check", "--policy", &fifo, "--action", "ecs:Start"]);
     refused(&o, &fifo, "a FIFO");
+}
+
+#[test]
+fn f3_fifo_in_a_policy_directory_is_refused() {
+    // Left out silently, a Deny policy named so would be a silent Allow.
+    let (dir, _fifo) = with_fifo("f3-fifo-policy-dir", "deny.json");
+    write(&dir, "allow.json", ALLOW_ALL);
+    let o = run_guarded(&["check", "--policy", &dir.to_string_lossy(), "--action", "ecs:Start"]);
+    refused(&o, "deny.json", "a FIFO");
 }
 
 #[test]
@@ -260,4 +270,22 @@ fn f3_policy_file_of_exactly_one_mebibyte_is_read() {
         "{}",
         stderr(&o)
     );
+}
+
+// `--policy DIR` and globs: `.json` in any case.
+
+#[test]
+fn f3_policy_directory_takes_upper_case_json() {
+    let dir = scratch("f3-upper-case-json");
+    write(&dir, "allow.json", ALLOW_ALL);
+    write(&dir, "DENY.JSON", DENY_ALL);
+    write(&dir, "notes.txt", "not a policy");
+    let o = run_guarded(&["check", "--policy", &dir.to_string_lossy(), "--action", "ecs:Start"]);
+    assert_eq!(status(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("ExplicitDeny"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("DENY"), "{}", stdout(&o));
+    let glob = format!("{}/*", dir.to_string_lossy());
+    let o = run_guarded(&["check", "--policy", &glob, "--action", "ecs:Start"]);
+    assert_eq!(status(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("ExplicitDeny"), "{}", stdout(&o));
 }
