@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -288,4 +288,138 @@ fn f3_policy_directory_takes_upper_case_json() {
     let o = run_guarded(&["check", "--policy", &glob, "--action", "ecs:Start"]);
     assert_eq!(status(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).starts_with("ExplicitDeny"), "{}", stdout(&o));
+}
+
+// Batch mode.
+
+/// Runs a batch whose standard input `feed` writes, then closes.
+fn batch(feed: impl FnOnce(&mut dyn Write) + Send + 'static) -> Output {
+    let mut child = spawn(&["check", "--policy", "AdministratorAccess", "--requests", "-"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || feed(&mut stdin));
+    let output = finish(child, "batch");
+    writer.join().unwrap();
+    output
+}
+
+/// A request line of exactly `len` bytes, without its line ending.
+fn padded_request(len: usize) -> Vec<u8> {
+    let mut line = br#"{"action": "ecs:Start"}"#.to_vec();
+    line.resize(len, b' ');
+    line
+}
+
+#[test]
+fn f3_batch_line_of_exactly_one_mebibyte_is_accepted() {
+    const MIB: usize = 1024 * 1024;
+    let o = batch(|stdin| {
+        for (len, ending) in [
+            (MIB, &b"\n"[..]),
+            (MIB, b"\r\n"),
+            (MIB + 1, b"\n"),
+            (MIB + 1, b"\r\n"),
+            (MIB, b""),
+        ] {
+            let _ = stdin.write_all(&padded_request(len));
+            let _ = stdin.write_all(ending);
+        }
+    });
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines[0].contains(r#""line":1,"decision":"Allow""#), "{}", lines[0]);
+    assert!(lines[1].contains(r#""line":2,"decision":"Allow""#), "{}", lines[1]);
+    assert!(
+        lines[2].contains(r#""line":3,"error":"line is longer than 1048576 bytes""#),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].contains(r#""line":4,"error":"line is longer than 1048576 bytes""#),
+        "{}",
+        lines[3]
+    );
+    // The last line, without a line ending.
+    assert!(lines[4].contains(r#""line":5,"decision":"Allow""#), "{}", lines[4]);
+    assert_eq!(status(&o), 2);
+    assert!(stderr(&o).contains("2 of 5 request lines were bad"), "{}", stderr(&o));
+}
+
+/// The child's peak resident memory so far, in KiB (Linux).
+#[cfg(target_os = "linux")]
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Feeds `write` to a batch, then — before closing its input, so the child is still there —
+/// returns its peak memory, and its output once closed.
+#[cfg(target_os = "linux")]
+fn batch_peak(write: impl FnOnce(&mut dyn Write)) -> (u64, Output) {
+    let mut child = spawn(&["check", "--policy", "AdministratorAccess", "--requests", "-"]);
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    // Output is read meanwhile so the child never waits on a full pipe.
+    let reader = drain(child.stdout.take());
+    // A write that blocks for good means the child stopped reading: the guard kills it.
+    let guard = {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(GUARD) {
+                let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            }
+        });
+        tx
+    };
+    write(&mut stdin);
+    stdin.flush().unwrap();
+    let peak = peak_kib(pid);
+    drop(guard);
+    drop(stdin);
+    let mut output = finish(child, "batch");
+    output.stdout = reader.join().unwrap();
+    (peak, output)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn f3_batch_over_long_line_is_skipped_without_buffering() {
+    // A 256 MiB line was read whole into a throwaway buffer.
+    let (peak, o) = batch_peak(|stdin| {
+        let block = vec![b'x'; 1 << 20];
+        for _ in 0..256 {
+            stdin.write_all(&block).unwrap();
+        }
+        stdin.write_all(b"\n{\"action\": \"ecs:Start\"}\n").unwrap();
+    });
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains("line is longer than 1048576 bytes"), "{}", lines[0]);
+    assert!(lines[1].contains(r#""line":2,"decision":"Allow""#), "{}", lines[1]);
+    assert!(peak < 100 * 1024, "peak memory {peak} KiB for a 256 MiB line");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn f3_batch_memory_is_bounded_for_many_long_lines() {
+    // 300 lines of nearly 1 MiB: a chunk of 2,048 lines held them all.
+    let (peak, o) = batch_peak(|stdin| {
+        // Each line an error, so the test does not depend on what a long resource decides.
+        let mut line = br#"{"action": "ecs:Start", "padding": ""#.to_vec();
+        line.resize(1024 * 1024 - 3, b'r');
+        line.extend_from_slice(b"\"}\n");
+        for _ in 0..300 {
+            stdin.write_all(&line).unwrap();
+        }
+    });
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 300, "{}", stderr(&o));
+    assert!(
+        out.lines().all(|l| l.contains("unknown field `padding`")),
+        "{}",
+        out.lines().next().unwrap_or("")
+    );
+    assert!(peak < 150 * 1024, "peak memory {peak} KiB for 300 lines of 1 MiB");
 }
