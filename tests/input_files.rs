@@ -423,3 +423,40 @@ fn f3_batch_memory_is_bounded_for_many_long_lines() {
     );
     assert!(peak < 150 * 1024, "peak memory {peak} KiB for 300 lines of 1 MiB");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn f3_batch_line_of_too_many_values_is_refused_before_parsing() {
+    // 200 lines of half a million values each: parsed, each cost tens of megabytes on every
+    // worker at once. No request holds so many; commas inside a string do not count.
+    let (peak, o) = batch_peak(|stdin| {
+        let mut line = br#"{"action": "ecs:Start", "context": {"k": ["#.to_vec();
+        while line.len() < 1024 * 1024 - 8 {
+            line.extend_from_slice(b"1,");
+        }
+        line.extend_from_slice(b"1]}}\n");
+        for _ in 0..200 {
+            stdin.write_all(&line).unwrap();
+        }
+        let commas = ",".repeat(30_000);
+        let quoted = format!("{{\"action\": \"ecs:Start\", \"context\": {{\"k\": \"{commas}\"}}}}\n");
+        stdin.write_all(quoted.as_bytes()).unwrap();
+    });
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 201, "{}", stderr(&o));
+    assert!(
+        lines[..200].iter().all(|l| l.contains("more than 22000 JSON values")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[200].contains(r#""line":201,"decision":"Allow""#),
+        "{}",
+        lines[200]
+    );
+    assert!(
+        peak < 150 * 1024,
+        "peak memory {peak} KiB for 200 lines of 500,000 values"
+    );
+}

@@ -366,6 +366,50 @@ fn decide_chunk(setup: &mut Setup, chunk: Chunk, now: &str) -> Done {
     }
 }
 
+/// More JSON values than any request line holds: a request has at most 1,000 condition keys and
+/// 10,000 values (SPEC §4), so its line at most about 11,000 values and 1,000 arrays; twice that
+/// leaves room to spare.
+const MAX_LINE_VALUES: usize = 2 * (1_000 + 10_000);
+
+/// Refuses, before it is parsed, a line that holds more JSON values than any request can: its
+/// parse tree costs some fifty bytes a value (a line of half a million `1,` is tens of
+/// megabytes on every worker at once) for a request refused anyway. Counted are the values'
+/// starts that can be seen without parsing — commas and opening brackets outside strings —
+/// which are at least as many as the values.
+fn check_value_count(line: &[u8]) -> Result<(), String> {
+    // Most lines have few such bytes anywhere, strings included.
+    if memchr::memchr3_iter(b',', b'[', b'{', line)
+        .nth(MAX_LINE_VALUES)
+        .is_none()
+    {
+        return Ok(());
+    }
+    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
+    for &byte in line {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else {
+            match byte {
+                b'"' => in_string = true,
+                b',' | b'[' | b'{' => count += 1,
+                _ => {}
+            }
+            if count > MAX_LINE_VALUES {
+                return Err(format!(
+                    "the request is too large: more than {MAX_LINE_VALUES} JSON values, more than any request holds"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Decides one line and writes its decision; `Err` is the line's error message.
 fn decide(setup: &mut Setup, line: &[u8], number: usize, now: &str, out: &mut Vec<u8>) -> Result<Decision, String> {
     let text = std::str::from_utf8(line).map_err(|_| "line is not valid UTF-8".to_owned())?;
@@ -373,6 +417,7 @@ fn decide(setup: &mut Setup, line: &[u8], number: usize, now: &str, out: &mut Ve
     if text.trim().is_empty() {
         return Err("empty line: expected a request object".into());
     }
+    check_value_count(text.as_bytes())?;
     let parsed = json::parse(text);
     if let Some(p) = parsed.problems.first() {
         let at = LineIndex::new(text).locate(p.span);
@@ -481,5 +526,18 @@ mod tests {
         assert_eq!(read[0].as_ref().map(Vec::len), Some(MAX_LINE));
         assert_eq!(read[1], None);
         assert_eq!(read[2], Some(b"z".to_vec()));
+    }
+
+    #[test]
+    fn values_are_counted_outside_strings() {
+        let many = format!("[{}1]", "1,".repeat(MAX_LINE_VALUES));
+        assert!(check_value_count(many.as_bytes()).is_err());
+        let quoted = format!(
+            r#"{{"action": "a:b", "context": {{"k": "\"{}\\"}}}}"#,
+            ",".repeat(3 * MAX_LINE_VALUES)
+        );
+        assert!(check_value_count(quoted.as_bytes()).is_ok());
+        let just = format!("[{}1]", "1,".repeat(MAX_LINE_VALUES - 2));
+        assert!(check_value_count(just.as_bytes()).is_ok());
     }
 }
