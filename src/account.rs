@@ -12,9 +12,10 @@ use crate::caller::Caller;
 use crate::chain::ResourcePolicies;
 use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report, Span};
 use crate::json::{self, CowStr, Key, Node, Value};
-use crate::policy::{decode_document, read_document, suggest, Policy, PolicyKind};
+use crate::policy::{decode_document, suggest, Policy, PolicyKind};
 use crate::resolve::{FileResolver, Resolver};
 use crate::set::{CompiledPolicySet, PolicySet};
+use crate::source::read_document;
 use crate::system;
 
 /// Every mistake found in an account file and the policies it refers to, by document.

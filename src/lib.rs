@@ -13,6 +13,7 @@ mod policy;
 mod request;
 mod resolve;
 mod set;
+mod source;
 mod store;
 pub mod system;
 mod value;

@@ -17,19 +17,6 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// Most statements accepted in one document.
 pub const MAX_STATEMENTS: usize = 10_000;
 
-/// Reads a document file, refusing one over [`MAX_DOCUMENT_BYTES`] before loading it. The
-/// error is the reason alone; callers add the path.
-pub(crate) fn read_document(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > MAX_DOCUMENT_BYTES as u64 {
-        return Err(format!(
-            "{} bytes, larger than the 1 MiB limit for a document",
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| e.to_string())
-}
-
 /// A document's text: UTF-8, with a byte-order mark at its start ignored.
 pub(crate) fn decode_document(bytes: &[u8]) -> Result<&str, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

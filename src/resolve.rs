@@ -79,7 +79,7 @@ impl Resolver for FileResolver {
         }
         let full = self.base.join(relative);
         let origin = full.display().to_string();
-        let bytes = crate::policy::read_document(&full)
+        let bytes = crate::source::read_document(&full)
             .map_err(|reason| format!("cannot read `{}`: {reason}", crate::error::visible(&origin)))?;
         Ok(Resolved { origin, bytes })
     }

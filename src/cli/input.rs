@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{LineIndex, Span};
 use crate::json;
-use crate::policy::{decode_document, read_document, Policy, PolicyKind};
+use crate::policy::{decode_document, Policy, PolicyKind};
+use crate::source::read_document;
 use crate::system;
 use crate::{PolicyErrors, RequestBuilder};
 
@@ -70,7 +71,7 @@ pub struct LoadedPolicies {
 fn read(path: &Path) -> Result<Vec<u8>, InputError> {
     read_document(path).map_err(|reason| InputError::Read {
         path: path.display().to_string(),
-        reason,
+        reason: reason.to_string(),
     })
 }
 
@@ -94,6 +95,14 @@ fn name_of(path: &Path) -> String {
         .map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
 }
 
+/// Whether a directory's or glob's entry is one of its policies: a `.json` name, in any case
+/// (`DENY.JSON` too: a Deny skipped for its name's case would be a silent Allow). Folders are
+/// passed over; anything else so named is read, and a FIFO or device is refused there rather
+/// than silently left out.
+fn is_policy_file(path: &Path) -> bool {
+    !path.is_dir() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
 /// The files a `--policy` argument stands for, or the built-in policy it names.
 enum Resolved {
     Files(Vec<PathBuf>),
@@ -114,7 +123,7 @@ fn resolve(arg: &str) -> Result<Resolved, InputError> {
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+            .filter(|p| is_policy_file(p))
             .collect();
         files.sort();
         if files.is_empty() {
@@ -133,7 +142,7 @@ fn resolve(arg: &str) -> Result<Resolved, InputError> {
         let mut files = Vec::new();
         for entry in paths {
             match entry {
-                Ok(p) if p.is_file() && p.extension().is_some_and(|e| e == "json") => files.push(p),
+                Ok(p) if is_policy_file(&p) => files.push(p),
                 Ok(_) => {}
                 Err(e) => {
                     return Err(InputError::Read {

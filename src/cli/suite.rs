@@ -16,7 +16,8 @@ use super::setup::{compile_session, report_setup_error, Setup, SetupError};
 use super::{junit, render, Exit};
 use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report};
 use crate::json::{self, CowStr, Node, Value};
-use crate::policy::{decode_document, read_document};
+use crate::policy::decode_document;
+use crate::source::read_document;
 use crate::{Account, Decision, Detail, Layer, Policy, PolicyKind, Response};
 
 /// Arguments of `ram-policy test`.
