@@ -1,41 +1,36 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-mod account;
-mod caller;
-mod chain;
+// The tree reads as the pipeline: reading (source, diagnostics, JSON, documents) → the checked
+// model → evaluation (compiled sets, conditions, the chain, the response); the command line is
+// built on it.
+mod eval;
+mod model;
+mod read;
+
 #[cfg(feature = "cli")]
 pub mod cli;
-mod condition;
-mod error;
-mod json;
-mod policy;
-mod request;
-mod resolve;
-mod set;
-mod source;
-mod store;
-pub mod system;
-mod value;
-mod wildcard;
 
-pub use account::{Account, AccountErrors, Attachment};
-pub use caller::Caller;
-pub use chain::{Layer, Note, Step};
-pub use condition::{Condition, Family, Operator, OperatorName, Outcome, Qualifier, Test, Values};
-pub use error::{Code, Diagnostic, Location, PolicyErrors, RequestError, Severity, Span};
-pub use policy::{
+pub use eval::chain::{Layer, Note, Step};
+pub use eval::condition::Outcome;
+pub use eval::response::{
+    ConditionError, ConditionMiss, Decision, Detail, Explanation, NearMiss, Response, StatementRef,
+};
+pub use eval::set::{CompiledPolicySet, DuplicatePolicyName, PolicySet};
+pub use eval::store::{CompileOptions, Store};
+pub use model::account::{Account, AccountErrors, Attachment};
+pub use model::caller::Caller;
+pub use model::condition::{Condition, Family, Operator, OperatorName, Qualifier, Test, Values};
+pub use model::policy::{
     ActionClause, Effect, PatternText, Policy, PolicyKind, Principal, ResourceClause, Statement, MAX_DOCUMENT_BYTES,
     MAX_STATEMENTS,
 };
-pub use request::{limits as request_limits, Context, Request, RequestBuilder, RequestValue};
-pub use resolve::{FileResolver, NoFiles, Resolved, Resolver};
-pub use set::{
-    CompiledPolicySet, ConditionError, ConditionMiss, Decision, DuplicatePolicyName, NearMiss, PolicySet, StatementRef,
-};
-pub use store::{CompileOptions, Detail, Explanation, Response, Store};
-pub use value::{Decimal, Instant, Network};
-pub use wildcard::Pattern;
+pub use model::request::{limits as request_limits, Context, Request, RequestBuilder, RequestError, RequestValue};
+pub use model::value::{Decimal, Instant, Network};
+pub use model::wildcard::Pattern;
+pub use read::diagnostic::{Code, Diagnostic, Location, PolicyErrors, Severity, Span};
+pub use read::resolve::{FileResolver, NoFiles, Resolved, Resolver};
+pub use read::system;
 
 /// Limits of the JSON reader.
-pub use json::MAX_DEPTH;
+pub use read::json::MAX_DEPTH;

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::setup::Setup;
 use super::{render, Exit};
-use crate::error::{visible, LineIndex};
-use crate::json::{self, CowStr, Value};
+use crate::read::diagnostic::{visible, LineIndex};
+use crate::read::json::{self, CowStr, Value};
 use crate::{ConditionError, Decision, Detail, Layer, StatementRef};
 
 /// Longest request line accepted, in bytes, not counting its line ending (`\n` or `\r\n`).
@@ -148,7 +148,7 @@ pub(crate) fn run(setup: &Setup, source: &str, out: &mut dyn Write, err: &mut dy
     } else {
         // A batch may be large: no size limit, but a FIFO or device is refused like any other
         // input file (standard input is `-`).
-        match crate::source::open_regular(std::path::Path::new(source)) {
+        match crate::read::source::open_regular(std::path::Path::new(source)) {
             Ok((f, _)) => Box::new(f),
             Err(e) => {
                 render::error(err, &format!("cannot read `{source}`: {e}"));
@@ -158,7 +158,7 @@ pub(crate) fn run(setup: &Setup, source: &str, out: &mut dyn Write, err: &mut dy
     };
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 16);
     // The evaluation time every request without `acs:CurrentTime` shares.
-    let now = crate::request::format_instant(crate::Instant::now());
+    let now = crate::model::request::format_instant(crate::Instant::now());
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers * 2);
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Done>(workers * 2);

@@ -137,7 +137,7 @@ impl Setup {
             (Some(_), None) => Err("no principal: give --principal (or \"principal\" on the request line)".into()),
             (None, Some(p)) => Err(format!(
                 "principal `{}` needs an account file (--account)",
-                crate::error::visible(p)
+                crate::read::diagnostic::visible(p)
             )),
             (None, None) => Ok(None),
         }
@@ -187,8 +187,8 @@ pub(crate) fn split_level(arg: &str) -> Result<(usize, &str), String> {
                 Ok(n) if n <= MAX_CONTROL_LEVEL => Ok((n, rest)),
                 _ => Err(format!(
                     "invalid control-policy level `{}` in `{}`: a level is a number from 0 (the member account) to {MAX_CONTROL_LEVEL}",
-                    crate::error::visible(level),
-                    crate::error::visible(arg)
+                    crate::read::diagnostic::visible(level),
+                    crate::read::diagnostic::visible(arg)
                 )),
             }
         }

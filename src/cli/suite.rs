@@ -14,10 +14,10 @@ use super::input::load_policies_in;
 use super::render::printable;
 use super::setup::{compile_session, report_setup_error, Setup, SetupError};
 use super::{junit, render, Exit};
-use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report};
-use crate::json::{self, CowStr, Node, Value};
-use crate::policy::decode_document;
-use crate::source::read_document;
+use crate::read::diagnostic::{Diagnostic, LineIndex, PolicyErrors, Report};
+use crate::read::json::{self, CowStr, Node, Value};
+use crate::read::policy::decode_document;
+use crate::read::source::read_document;
 use crate::{Account, Decision, Detail, Layer, Policy, PolicyKind, Response};
 
 /// Arguments of `ram-policy test`.
@@ -482,7 +482,7 @@ impl SuiteReader<'_> {
     }
 
     fn unknown(&mut self, key: &json::Key, allowed: &[&str], place: &str) {
-        let hint = crate::policy::suggest(&key.text, allowed.iter().copied())
+        let hint = crate::read::suggest::suggest(&key.text, allowed.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         self.error(key.span, format!("unknown key `{}` in {place}{hint}", key.text));

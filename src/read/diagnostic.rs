@@ -112,7 +112,7 @@ pub(crate) trait Report {
     }
 
     /// A value of the wrong JSON type.
-    fn wrong_type(&mut self, node: &crate::json::Node, what: &str, expected: &str) {
+    fn wrong_type(&mut self, node: &crate::read::json::Node, what: &str, expected: &str) {
         self.error(
             node.span,
             format!("{what} must be {expected}, not {}", node.value.type_name()),
@@ -120,7 +120,7 @@ pub(crate) trait Report {
     }
 
     /// A value of the wrong JSON type in a policy document, with its code.
-    fn wrong_type_as(&mut self, code: Code, node: &crate::json::Node, what: &str, expected: &str) {
+    fn wrong_type_as(&mut self, code: Code, node: &crate::read::json::Node, what: &str, expected: &str) {
         self.diag(
             code,
             node.span,
@@ -295,59 +295,6 @@ impl fmt::Display for PolicyErrors {
         }
         Ok(())
     }
-}
-
-/// A request that cannot be evaluated: it is refused when it is built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RequestError {
-    /// The request is larger than a request may be (SPEC §4 request limits).
-    #[error("the request is too large: {what} is {size}, over the limit of {limit}")]
-    TooLarge {
-        /// What is too large (`the action`, `the value of \`key\``, `the context`).
-        what: String,
-        /// Its size, with the unit.
-        size: String,
-        /// The limit, with the unit.
-        limit: String,
-    },
-    /// The action is not of the form `service:Name`.
-    #[error("invalid action `{action}`: {reason}")]
-    Action {
-        /// The action as given.
-        action: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The resource is empty or holds characters no ARN has.
-    #[error("invalid resource `{resource}`: {reason}")]
-    Resource {
-        /// The resource as given.
-        resource: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A context key is empty or holds control characters.
-    #[error("invalid context key `{key}`: {reason}")]
-    ContextKey {
-        /// The key as given.
-        key: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A value of a well-known key (SPEC §4) does not have the key's type.
-    #[error("invalid value `{value}` for `{key}`: expected {expected}")]
-    ContextValue {
-        /// The key.
-        key: String,
-        /// The value as given.
-        value: String,
-        /// The type the key needs.
-        expected: &'static str,
-    },
-    /// The resource group id is empty or holds control characters.
-    #[error("invalid resource group `{0}`")]
-    ResourceGroup(String),
 }
 
 /// Escapes control characters so that an error message stays on one line and shows them.

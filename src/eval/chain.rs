@@ -7,10 +7,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::caller::Caller;
-use crate::request::Request;
-use crate::set::{Basic, CompiledPolicySet, ConditionError, Decision, NearMiss, StatementRef};
-use crate::wildcard::Pattern;
+use crate::eval::response::{Basic, ConditionError, Decision, NearMiss, StatementRef};
+use crate::eval::set::CompiledPolicySet;
+use crate::model::caller::Caller;
+use crate::model::request::Request;
+use crate::model::wildcard::Pattern;
 
 /// The layer of the chain that decided (in the spirit of RAM's `DecodeDiagnosticMessage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -1,65 +1,21 @@
-//! The account file (SPEC §8.1): one account's users, groups, roles, attachments, control
-//! policies and resource policies, so that a pre-flight check can ask about a named principal.
-//!
-//! Read with the same span-keeping reader as policies: every mistake (an unknown policy name,
-//! an unknown group, a bad path, an invalid policy inside) is reported with its file and place.
+//! The account-file reader (SPEC §8.1), on the same span-keeping JSON reader as policies: every
+//! mistake (an unknown policy name, an unknown group, a bad path, an invalid policy inside) is
+//! reported with its file and place, all at once. Files the account names come through the
+//! caller's [`Resolver`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::caller::Caller;
-use crate::chain::ResourcePolicies;
-use crate::error::{Diagnostic, LineIndex, PolicyErrors, Report, Span};
-use crate::json::{self, CowStr, Key, Node, Value};
-use crate::policy::{decode_document, suggest, Policy, PolicyKind};
-use crate::resolve::{FileResolver, Resolver};
-use crate::set::{CompiledPolicySet, PolicySet};
-use crate::source::read_document;
-use crate::system;
-
-/// Every mistake found in an account file and the policies it refers to, by document.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{}", self.documents.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-pub struct AccountErrors {
-    /// One entry per document with mistakes: the account file itself, or a policy file.
-    pub documents: Vec<PolicyErrors>,
-}
-
-/// A policy attached to a user, group or role.
-#[derive(Debug, Clone)]
-pub struct Attachment {
-    /// The policy.
-    pub policy: Policy,
-    /// The resource group whose scope it is attached at; `None` for account scope.
-    pub resource_group: Option<Box<str>>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct User {
-    id: Option<Box<str>>,
-    attachments: Vec<Attachment>,
-    groups: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-struct Role {
-    attachments: Vec<Attachment>,
-    trust: Option<Policy>,
-}
-
-/// A checked account file.
-#[derive(Debug, Clone)]
-pub struct Account {
-    origin: Arc<str>,
-    account_id: Box<str>,
-    users: BTreeMap<String, User>,
-    groups: BTreeMap<String, Vec<Attachment>>,
-    roles: BTreeMap<String, Role>,
-    control_levels: Vec<Vec<Policy>>,
-    resource_policies: Vec<(Box<str>, Policy)>,
-    resources: Arc<ResourcePolicies>,
-}
+use crate::model::account::{Account, AccountErrors, Attachment, Role, User};
+use crate::model::policy::{Policy, PolicyKind};
+use crate::read::diagnostic::{Diagnostic, LineIndex, PolicyErrors, Report, Span};
+use crate::read::json::{self, CowStr, Key, Node, Value};
+use crate::read::policy::decode_document;
+use crate::read::resolve::{FileResolver, Resolver};
+use crate::read::source::read_document;
+use crate::read::suggest::suggest;
+use crate::read::system;
 
 /// A named policy of the `policies` table, read but not yet lowered: it is lowered for each
 /// kind it is used as (identity, trust, control, resource).
@@ -143,169 +99,6 @@ impl Account {
             _ => Err(AccountErrors { documents }),
         }
     }
-
-    /// The account id.
-    pub fn account_id(&self) -> &str {
-        &self.account_id
-    }
-
-    /// Where the account file came from.
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
-    /// The user names.
-    pub fn users(&self) -> impl Iterator<Item = &str> {
-        self.users.keys().map(String::as_str)
-    }
-
-    /// The role names.
-    pub fn roles(&self) -> impl Iterator<Item = &str> {
-        self.roles.keys().map(String::as_str)
-    }
-
-    /// The control policies, by level (0 = the member account, last = the Root folder).
-    pub fn control_levels(&self) -> &[Vec<Policy>] {
-        &self.control_levels
-    }
-
-    /// Every policy the account uses, each once per use (for coverage reports).
-    pub fn all_policies(&self) -> Vec<&Policy> {
-        let mut out: Vec<&Policy> = Vec::new();
-        for user in self.users.values() {
-            out.extend(user.attachments.iter().map(|a| &a.policy));
-        }
-        for group in self.groups.values() {
-            out.extend(group.iter().map(|a| &a.policy));
-        }
-        for role in self.roles.values() {
-            out.extend(role.attachments.iter().map(|a| &a.policy));
-            out.extend(role.trust.as_ref());
-        }
-        out.extend(self.control_levels.iter().flatten());
-        out.extend(self.resource_policies.iter().map(|(_, p)| p));
-        out
-    }
-
-    /// Reads a `--principal` argument: `user/NAME`, `role/NAME`, `role/NAME/SESSION`, `root`,
-    /// `service/NAME.aliyuncs.com`, or a full ARN such as `acs:ram::123456789012:user/alice`.
-    pub fn caller(&self, principal: &str) -> Result<Caller, String> {
-        let account: Box<str> = self.account_id.clone();
-        let local = if let Some(rest) = principal.strip_prefix("acs:ram:") {
-            // `acs:ram::ACCOUNT:RELATIVE`: RAM ARNs have an empty region field.
-            let (arn_account, relative) = rest
-                .strip_prefix(':')
-                .and_then(|r| r.split_once(':'))
-                .filter(|(a, r)| !a.is_empty() && !r.is_empty())
-                .ok_or_else(|| {
-                    format!(
-                        "`{}` is not a RAM ARN such as `acs:ram::{account}:user/NAME`",
-                        crate::error::visible(principal)
-                    )
-                })?;
-            if arn_account != &*account {
-                return Err(format!(
-                    "`{}` belongs to account {}, but {} describes account {account}",
-                    crate::error::visible(principal),
-                    crate::error::visible(arn_account),
-                    self.origin
-                ));
-            }
-            relative
-        } else {
-            principal
-        };
-        if local == "root" {
-            return Ok(Caller::Root { account });
-        }
-        if let Some(name) = local.strip_prefix("user/") {
-            let user = self
-                .users
-                .get(name)
-                .ok_or_else(|| self.unknown("user", name, self.users.keys()))?;
-            return Ok(Caller::User {
-                account,
-                name: name.into(),
-                id: user.id.clone(),
-            });
-        }
-        if let Some(rest) = local.strip_prefix("role/") {
-            let (name, session) = match rest.split_once('/') {
-                Some((name, session)) => (name, Some(Box::from(session))),
-                None => (rest, None),
-            };
-            if !self.roles.contains_key(name) {
-                return Err(self.unknown("role", name, self.roles.keys()));
-            }
-            return Ok(Caller::Role {
-                account,
-                name: name.into(),
-                session,
-            });
-        }
-        if let Some(name) = local.strip_prefix("service/") {
-            if is_service_name(name) {
-                return Ok(Caller::Service { name: name.into() });
-            }
-            return Err(format!(
-                "invalid service principal `{}`: a cloud service is named like `ecs.aliyuncs.com`",
-                crate::error::visible(name)
-            ));
-        }
-        Err(format!(
-            "invalid principal `{principal}`: expected user/NAME, role/NAME, role/NAME/SESSION, root, service/NAME.aliyuncs.com or an ARN"
-        ))
-    }
-
-    fn unknown<'k>(&self, what: &str, name: &str, names: impl Iterator<Item = &'k String> + Clone) -> String {
-        let hint = suggest(name, names.clone().map(String::as_str))
-            .map(|s| format!("; did you mean `{what}/{s}`?"))
-            .unwrap_or_else(|| {
-                let all: Vec<&str> = names.map(String::as_str).collect();
-                if all.is_empty() {
-                    format!("; it defines no {what}s")
-                } else {
-                    format!("; its {what}s are {}", all.join(", "))
-                }
-            });
-        format!("{} has no {what} `{name}`{hint}", self.origin)
-    }
-
-    /// The policies attached to user `name`: its own, then its groups' (empty when there is no
-    /// such user).
-    pub fn user_attachments(&self, name: &str) -> Vec<&Attachment> {
-        let Some(user) = self.users.get(name) else {
-            return Vec::new();
-        };
-        let groups = user.groups.iter().filter_map(|g| self.groups.get(g)).flatten();
-        user.attachments.iter().chain(groups).collect()
-    }
-
-    /// The policies attached to role `name` (empty when there is no such role).
-    pub fn role_attachments(&self, name: &str) -> Vec<&Attachment> {
-        self.roles
-            .get(name)
-            .map(|r| r.attachments.iter().collect())
-            .unwrap_or_default()
-    }
-
-    /// The account's resource-based policies (bucket policies, and roles' trust policies),
-    /// compiled.
-    pub(crate) fn resource_policies(&self) -> ResourcePolicies {
-        (*self.resources).clone()
-    }
-}
-
-/// Whether `name` is a service principal's name: `<code>.aliyuncs.com`, the code made of
-/// lower-case letters, digits, `-` and `.`.
-fn is_service_name(name: &str) -> bool {
-    name.strip_suffix(".aliyuncs.com").is_some_and(|code| {
-        !code.is_empty()
-            && !code.starts_with('.')
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-    })
 }
 
 /// Whether a `resource_policies` key names a role: `acs:ram:<region>:<account>:role/…`.
@@ -316,16 +109,11 @@ fn names_a_role(pattern: &str) -> bool {
         && parts.nth(2).is_some_and(|relative| relative.starts_with("role/"))
 }
 
-/// A set of one policy, compiled.
-fn single(policy: Policy) -> CompiledPolicySet {
-    PolicySet::from(policy).compile()
-}
-
 fn whole_file_error(message: String) -> Diagnostic {
     Diagnostic {
         code: None,
-        severity: crate::error::Severity::Error,
-        location: crate::error::Location {
+        severity: crate::read::diagnostic::Severity::Error,
+        location: crate::read::diagnostic::Location {
             span: Span::default(),
             line: 1,
             column: 1,
@@ -374,7 +162,7 @@ impl<'a> Reader<'a> {
         if !ok {
             self.error_help(
                 name.span,
-                format!("invalid {what} name `{}`", crate::error::visible(&name.text)),
+                format!("invalid {what} name `{}`", crate::read::diagnostic::visible(&name.text)),
                 Some(format!(
                     "a {what} name has 1 to 64 letters, digits, `.`, `_`, `-` or `@`"
                 )),
@@ -393,7 +181,10 @@ impl<'a> Reader<'a> {
             });
         self.error_help(
             key.span,
-            format!("unknown key `{}` in {place}", crate::error::visible(&key.text)),
+            format!(
+                "unknown key `{}` in {place}",
+                crate::read::diagnostic::visible(&key.text)
+            ),
             help,
         );
     }
@@ -464,7 +255,7 @@ impl<'a> Reader<'a> {
                                 pattern.span,
                                 format!(
                                     "`resource_policies` key `{}` names a role, but a role's resource policy is its `trust_policy`",
-                                    crate::error::visible(&pattern.text)
+                                    crate::read::diagnostic::visible(&pattern.text)
                                 ),
                                 Some("give the policy as the role's `trust_policy` under `roles`".into()),
                             );
@@ -498,18 +289,6 @@ impl<'a> Reader<'a> {
             }
             return None;
         };
-        let mut resources = ResourcePolicies::new();
-        for (pattern, policy) in &resource_policies {
-            resources.add(pattern, single(policy.clone()));
-        }
-        // Every role is a resource with a trust policy: one without `trust_policy` trusts
-        // nobody, so it cannot be assumed.
-        for (name, role) in &roles {
-            resources.add_trust(
-                &format!("acs:ram::{account_id}:role/{name}"),
-                role.trust.clone().map(single).unwrap_or_default(),
-            );
-        }
         Some(Account {
             origin: self.origin.clone(),
             account_id,
@@ -518,7 +297,6 @@ impl<'a> Reader<'a> {
             roles,
             control_levels,
             resource_policies,
-            resources: Arc::new(resources),
         })
     }
 
@@ -707,7 +485,7 @@ impl<'a> Reader<'a> {
                     }
                     Value::String(id) => self.error_help(
                         value.span,
-                        format!("user id `{}` is not numeric", crate::error::visible(id)),
+                        format!("user id `{}` is not numeric", crate::read::diagnostic::visible(id)),
                         Some("a user's `id` is its numeric user id, as bucket policies name users, such as \"20000000001\"".into()),
                     ),
                     _ => self.wrong_type(value, "`id`", "the user's numeric id as a string"),

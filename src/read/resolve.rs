@@ -31,7 +31,7 @@ impl Resolver for NoFiles {
     fn resolve(&self, reference: &str) -> Result<Resolved, String> {
         Err(format!(
             "cannot read `{}`: this reader resolves no file references; write the policy inline",
-            crate::error::visible(reference)
+            crate::read::diagnostic::visible(reference)
         ))
     }
 }
@@ -73,14 +73,14 @@ impl Resolver for FileResolver {
         {
             return Err(format!(
                 "cannot read `{}`: a policy path must stay inside `{}` (no absolute path, no `..`)",
-                crate::error::visible(reference),
+                crate::read::diagnostic::visible(reference),
                 self.base.display()
             ));
         }
         let full = self.base.join(relative);
         let origin = full.display().to_string();
-        let bytes = crate::source::read_document(&full)
-            .map_err(|reason| format!("cannot read `{}`: {reason}", crate::error::visible(&origin)))?;
+        let bytes = crate::read::source::read_document(&full)
+            .map_err(|reason| format!("cannot read `{}`: {reason}", crate::read::diagnostic::visible(&origin)))?;
         Ok(Resolved { origin, bytes })
     }
 }

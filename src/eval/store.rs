@@ -12,123 +12,13 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::account::Account;
-use crate::caller::Caller;
-use crate::chain::{Identity, Layer, Note, Parts, ResourcePolicies, Step};
-use crate::policy::Policy;
-use crate::request::Request;
-use crate::set::{
-    Basic, CompiledPolicySet, ConditionError, Decision, DuplicatePolicyName, NearMiss, PolicySet, StatementRef,
-};
-
-/// How much of an answer [`Store::authorize`] computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Detail {
-    /// The decision and the layer only: the gateway's fast path. It allocates nothing on the
-    /// common path, stops at the first applicable `Deny`, and skips `Allow` statements once one
-    /// applied; the response's deciding statements and errors are empty.
-    Decision,
-    /// The decision, the layer, the statements that decided and the condition errors.
-    #[default]
-    Deciding,
-    /// Everything, with the explanation: every step of the chain, notes, and for an implicit
-    /// deny the closest `Allow` statements with what kept each from applying.
-    Explanation,
-}
-
-/// The answer to a request. Evaluation never fails: it always returns a response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    decision: Decision,
-    layer: Layer,
-    deciding: Vec<StatementRef>,
-    errors: Vec<ConditionError>,
-    explanation: Option<Explanation>,
-}
-
-impl Response {
-    pub(crate) fn new(
-        decision: Decision,
-        layer: Layer,
-        deciding: Vec<StatementRef>,
-        errors: Vec<ConditionError>,
-        explanation: Option<Explanation>,
-    ) -> Response {
-        Response {
-            decision,
-            layer,
-            deciding,
-            errors,
-            explanation,
-        }
-    }
-
-    /// The decision.
-    pub fn decision(&self) -> Decision {
-        self.decision
-    }
-
-    /// The layer that decided: for a deny, the layer that denied; for an allow, the layer whose
-    /// Allow granted it.
-    pub fn layer(&self) -> Layer {
-        self.layer
-    }
-
-    /// The statements that decided (empty with [`Detail::Decision`]). For an `sts:AssumeRole`
-    /// that is allowed, both the identity statements and the trust policy's.
-    pub fn deciding(&self) -> &[StatementRef] {
-        &self.deciding
-    }
-
-    /// Conditions that could not be decided, from every layer evaluated: handled fail-closed
-    /// (SPEC §3). Empty with [`Detail::Decision`].
-    pub fn errors(&self) -> &[ConditionError] {
-        &self.errors
-    }
-
-    /// The explanation, with [`Detail::Explanation`].
-    pub fn explanation(&self) -> Option<&Explanation> {
-        self.explanation.as_ref()
-    }
-}
-
-/// Why a request was decided as it was.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Explanation {
-    steps: Vec<Step>,
-    notes: Vec<Note>,
-    near_misses: Vec<NearMiss>,
-}
-
-impl Explanation {
-    pub(crate) fn new(steps: Vec<Step>, notes: Vec<Note>, near_misses: Vec<NearMiss>) -> Explanation {
-        Explanation {
-            steps,
-            notes,
-            near_misses,
-        }
-    }
-
-    /// Every layer evaluated, in order, each with its basic decision.
-    pub fn steps(&self) -> &[Step] {
-        &self.steps
-    }
-
-    /// Remarks for the reader, such as a resource-group Deny that was not reached.
-    pub fn notes(&self) -> &[Note] {
-        &self.notes
-    }
-
-    /// For an implicit deny: the `Allow` statements of the denying layer that came closest,
-    /// closest first, each with what did not match.
-    pub fn near_misses(&self) -> &[NearMiss] {
-        &self.near_misses
-    }
-}
-
-/// How many near misses an explanation holds.
-pub(crate) const NEAR_MISSES: usize = 3;
+use crate::eval::chain::{Identity, Note, Parts, ResourcePolicies};
+use crate::eval::response::{Basic, Decision, Detail, Explanation, Response, NEAR_MISSES};
+use crate::eval::set::{CompiledPolicySet, DuplicatePolicyName, PolicySet};
+use crate::model::account::Account;
+use crate::model::caller::Caller;
+use crate::model::policy::Policy;
+use crate::model::request::Request;
 
 /// A compiled store: one account's principals and policies, or policies given without an
 /// account. Immutable, `Send + Sync`, cheap to clone.
@@ -205,25 +95,26 @@ impl Store {
                 .or_insert_with(|| options.compile(&PolicySet::from(policy.clone())))
                 .clone()
         };
-        let mut identity_of = |attachments: Vec<&crate::account::Attachment>| -> Result<Identity, DuplicatePolicyName> {
-            // A principal's policies have unique names (the same policy attached twice, to the
-            // user and to its group, counts once).
-            let mut account_scope = PolicySet::new();
-            let mut groups: BTreeMap<&str, PolicySet> = BTreeMap::new();
-            for a in attachments {
-                match &a.resource_group {
-                    None => account_scope.add(a.policy.clone())?,
-                    Some(group) => groups.entry(group).or_default().add(a.policy.clone())?,
+        let mut identity_of =
+            |attachments: Vec<&crate::model::account::Attachment>| -> Result<Identity, DuplicatePolicyName> {
+                // A principal's policies have unique names (the same policy attached twice, to the
+                // user and to its group, counts once).
+                let mut account_scope = PolicySet::new();
+                let mut groups: BTreeMap<&str, PolicySet> = BTreeMap::new();
+                for a in attachments {
+                    match &a.resource_group {
+                        None => account_scope.add(a.policy.clone())?,
+                        Some(group) => groups.entry(group).or_default().add(a.policy.clone())?,
+                    }
                 }
-            }
-            Ok(Identity {
-                account_scope: account_scope.policies().iter().map(&mut compile_one).collect(),
-                resource_groups: groups
-                    .into_iter()
-                    .map(|(g, set)| (Box::from(g), set.policies().iter().map(&mut compile_one).collect()))
-                    .collect(),
-            })
-        };
+                Ok(Identity {
+                    account_scope: account_scope.policies().iter().map(&mut compile_one).collect(),
+                    resource_groups: groups
+                        .into_iter()
+                        .map(|(g, set)| (Box::from(g), set.policies().iter().map(&mut compile_one).collect()))
+                        .collect(),
+                })
+            };
         let mut users = FxHashMap::default();
         for name in account.users() {
             users.insert(Box::from(name), identity_of(account.user_attachments(name))?);
@@ -239,7 +130,7 @@ impl Store {
                 anyone: None,
                 users,
                 roles,
-                resources: account.resource_policies(),
+                resources: resource_policies(account, options),
             }),
         })
     }
@@ -257,23 +148,11 @@ impl Store {
         match detail {
             Detail::Decision => {
                 let (decision, layer) = parts.decide(request);
-                Response {
-                    decision,
-                    layer,
-                    deciding: Vec::new(),
-                    errors: Vec::new(),
-                    explanation: None,
-                }
+                Response::new(decision, layer, Vec::new(), Vec::new(), None)
             }
             Detail::Deciding => {
                 let (Basic { decision, deciding, .. }, layer, trace) = parts.evaluate(request, false);
-                Response {
-                    decision,
-                    layer,
-                    deciding,
-                    errors: trace.errors,
-                    explanation: None,
-                }
+                Response::new(decision, layer, deciding, trace.errors, None)
             }
             Detail::Explanation => {
                 let (Basic { decision, deciding, .. }, layer, trace) = parts.evaluate(request, true);
@@ -285,17 +164,8 @@ impl Store {
                 } else {
                     Vec::new()
                 };
-                Response {
-                    decision,
-                    layer,
-                    deciding,
-                    errors: trace.errors,
-                    explanation: Some(Explanation {
-                        steps,
-                        notes,
-                        near_misses,
-                    }),
-                }
+                let explanation = Explanation::new(steps, notes, near_misses);
+                Response::new(decision, layer, deciding, trace.errors, Some(explanation))
             }
         }
     }
@@ -335,6 +205,24 @@ impl Store {
             resources: &inner.resources,
         }
     }
+}
+
+/// The account's resource-based policies, compiled: bucket policies by resource pattern, and
+/// every role's trust policy by the role's ARN (a role without `trust_policy` trusts nobody, so
+/// it cannot be assumed).
+fn resource_policies(account: &Account, options: CompileOptions) -> ResourcePolicies {
+    let mut resources = ResourcePolicies::new();
+    for (pattern, policy) in account.resource_policies() {
+        resources.add(pattern, options.compile(&PolicySet::from(policy.clone())));
+    }
+    for name in account.roles() {
+        let trust = account
+            .trust_policy(name)
+            .map(|p| options.compile(&PolicySet::from(p.clone())))
+            .unwrap_or_default();
+        resources.add_trust(&format!("acs:ram::{}:role/{name}", account.account_id()), trust);
+    }
+    resources
 }
 
 /// One compiled set per control-policy level: the account's own levels merged with `extra`.

@@ -6,11 +6,64 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
-use crate::caller::Caller;
-use crate::error::{visible, RequestError};
-use crate::set::CompiledPolicySet;
-use crate::value::{parse_address, parse_bool, Decimal, Instant};
-use crate::wildcard::fold_case;
+use crate::eval::set::CompiledPolicySet;
+use crate::model::caller::Caller;
+use crate::model::value::{parse_address, parse_bool, Decimal, Instant};
+use crate::model::wildcard::fold_case;
+use crate::read::diagnostic::visible;
+
+/// A request that cannot be evaluated: it is refused when it is built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The request is larger than a request may be (SPEC §4 request limits).
+    #[error("the request is too large: {what} is {size}, over the limit of {limit}")]
+    TooLarge {
+        /// What is too large (`the action`, `the value of \`key\``, `the context`).
+        what: String,
+        /// Its size, with the unit.
+        size: String,
+        /// The limit, with the unit.
+        limit: String,
+    },
+    /// The action is not of the form `service:Name`.
+    #[error("invalid action `{action}`: {reason}")]
+    Action {
+        /// The action as given.
+        action: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The resource is empty or holds characters no ARN has.
+    #[error("invalid resource `{resource}`: {reason}")]
+    Resource {
+        /// The resource as given.
+        resource: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A context key is empty or holds control characters.
+    #[error("invalid context key `{key}`: {reason}")]
+    ContextKey {
+        /// The key as given.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value of a well-known key (SPEC §4) does not have the key's type.
+    #[error("invalid value `{value}` for `{key}`: expected {expected}")]
+    ContextValue {
+        /// The key.
+        key: String,
+        /// The value as given.
+        value: String,
+        /// The type the key needs.
+        expected: &'static str,
+    },
+    /// The resource group id is empty or holds control characters.
+    #[error("invalid resource group `{0}`")]
+    ResourceGroup(String),
+}
 
 /// Request limits (SPEC §4): requests are untrusted input, and with these limits and the
 /// document limits of SPEC §1 one decision ends in bounded time whatever the policies.

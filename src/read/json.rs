@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::Span;
+use crate::read::diagnostic::Span;
 
 /// Deepest nesting of arrays and objects accepted in a document.
 pub const MAX_DEPTH: usize = 64;
@@ -124,7 +124,7 @@ pub struct JsonProblem {
     pub message: String,
     pub help: Option<String>,
     /// `RAM001` for syntax (and the reader's limits), `RAM002` for a duplicate key.
-    pub code: crate::error::Code,
+    pub code: crate::read::diagnostic::Code,
 }
 
 /// The result of reading: the value (absent on a syntax error, which stops the reader) and every
@@ -173,7 +173,7 @@ fn problem(start: usize, end: usize, message: impl Into<String>) -> JsonProblem 
         span: Span::new(start, end),
         message: message.into(),
         help: None,
-        code: crate::error::Code::JsonSyntax,
+        code: crate::read::diagnostic::Code::JsonSyntax,
     }
 }
 
@@ -205,7 +205,10 @@ impl<'a> Parser<'a> {
             Some(found) => problem(
                 start,
                 end,
-                format!("unexpected `{}`, expected {expected}", crate::error::visible(found)),
+                format!(
+                    "unexpected `{}`, expected {expected}",
+                    crate::read::diagnostic::visible(found)
+                ),
             ),
         }
     }
@@ -346,9 +349,9 @@ impl<'a> Parser<'a> {
             if duplicate {
                 self.problems.push(JsonProblem {
                     span: key.span,
-                    message: format!("duplicate key `{}`", crate::error::visible(&key.text)),
+                    message: format!("duplicate key `{}`", crate::read::diagnostic::visible(&key.text)),
                     help: Some("JSON readers disagree on which of two equal keys wins; write each key once".into()),
-                    code: crate::error::Code::DuplicateKeys,
+                    code: crate::read::diagnostic::Code::DuplicateKeys,
                 });
             } else {
                 entries.push((key, node));

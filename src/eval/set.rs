@@ -1,138 +1,21 @@
 //! Policy sets: compiled once (patterns classified, statements indexed by service), then
 //! evaluated for many requests with basic evaluation (SPEC §5).
 
-use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-use serde::Serialize;
-
-use crate::caller::Caller;
-use crate::chain::{Layer, Step};
-use crate::condition::{Condition, Outcome};
-use crate::error::Location;
-use crate::error::PolicyErrors;
-use crate::policy::PolicyKind;
-use crate::policy::{ActionClause, Effect, Policy, Principal, ResourceClause, Statement};
-use crate::request::Request;
-use crate::store::{Detail, Explanation, Response, NEAR_MISSES};
-use crate::wildcard::{fold_case, Pattern};
-
-/// The decision for a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Decision {
-    /// An applicable `Allow` and no applicable `Deny`.
-    Allow,
-    /// An applicable `Deny`.
-    ExplicitDeny,
-    /// Nothing applicable allowed it.
-    ImplicitDeny,
-}
-
-impl Decision {
-    /// The decision's name, as in JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Allow => "Allow",
-            Decision::ExplicitDeny => "ExplicitDeny",
-            Decision::ImplicitDeny => "ImplicitDeny",
-        }
-    }
-
-    /// Whether the request is allowed.
-    pub fn is_allowed(self) -> bool {
-        self == Decision::Allow
-    }
-}
-
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A reference to one statement of one policy, for explanations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatementRef {
-    /// The policy's name.
-    pub policy: Arc<str>,
-    /// 0-based index of the statement in the policy's `Statement` array.
-    pub statement: usize,
-    /// The statement's `Sid`, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sid: Option<Arc<str>>,
-    /// `Allow` or `Deny`.
-    pub effect: Effect,
-    /// Where the policy came from.
-    pub file: Arc<str>,
-    /// 1-based line of the statement's `{`.
-    pub line: u32,
-    /// 1-based column of the statement's `{`.
-    pub column: u32,
-}
-
-/// A condition that could not be decided because a request value does not parse for its
-/// operator (SPEC §3). It was handled fail-closed: true in a `Deny`, false in an `Allow`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConditionError {
-    /// The statement holding the condition.
-    pub statement: StatementRef,
-    /// The operator as written.
-    pub operator: String,
-    /// The condition key as written.
-    pub key: Box<str>,
-    /// The request value that does not parse.
-    pub value: Box<str>,
-    /// What went wrong and how it was handled.
-    pub message: String,
-}
-
-/// The outcome of basic evaluation of one layer: the decision, the statements that decided it
-/// and any condition errors. Evaluation never fails.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Basic {
-    /// The decision.
-    pub decision: Decision,
-    /// For `Allow`, every applicable `Allow` statement; for `ExplicitDeny`, every applicable
-    /// `Deny` statement; for `ImplicitDeny`, none.
-    pub deciding: Vec<StatementRef>,
-    /// Conditions that could not be decided.
-    pub errors: Vec<ConditionError>,
-}
-
-/// Why an `Allow` statement did not apply to a request: for explanations of a deny.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NearMiss {
-    /// The statement.
-    pub statement: StatementRef,
-    /// Whether its `Action`/`NotAction` matches the request's action.
-    pub action_matches: bool,
-    /// Whether its `Resource`/`NotResource` matches the request's resource.
-    pub resource_matches: bool,
-    /// When the resource does not match: the statement's resource patterns, as written
-    /// (prefixed with `not ` for `NotResource`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resource_patterns: Vec<Box<str>>,
-    /// Whether its `Principal` names the caller (resource-based policies only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal_matches: Option<bool>,
-    /// The conditions that do not hold, each with the reason.
-    pub failed_conditions: Vec<ConditionMiss>,
-}
-
-/// A condition that does not hold for a request, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConditionMiss {
-    /// The operator as written.
-    pub operator: String,
-    /// The condition key as written.
-    pub key: Box<str>,
-    /// The policy's values.
-    pub policy_values: Vec<Box<str>>,
-    /// The request's values of the key (empty when the request does not have it).
-    pub request_values: Vec<Box<str>>,
-    /// Why it does not hold, in words.
-    pub reason: String,
-}
+use crate::eval::chain::{Layer, Step};
+use crate::eval::condition::Outcome;
+use crate::eval::index::{ActionIndex, Bucket};
+use crate::eval::parallel::map_in_parallel;
+use crate::eval::response::{
+    Basic, ConditionError, ConditionMiss, Decision, Detail, Explanation, NearMiss, Response, StatementRef, NEAR_MISSES,
+};
+use crate::model::caller::Caller;
+use crate::model::condition::Condition;
+use crate::model::policy::{ActionClause, Effect, Policy, PolicyKind, Principal, ResourceClause, Statement};
+use crate::model::request::Request;
+use crate::model::wildcard::{fold_case, Pattern};
+use crate::read::diagnostic::{Location, PolicyErrors};
 
 /// A collection of checked policies, evaluated together as one set.
 #[derive(Debug, Clone, Default)]
@@ -161,10 +44,10 @@ impl PolicySet {
             return Err(vec![PolicyErrors {
                 origin: "<reader>".into(),
                 text: "".into(),
-                errors: vec![crate::error::Diagnostic {
+                errors: vec![crate::read::diagnostic::Diagnostic {
                     code: None,
-                    severity: crate::error::Severity::Error,
-                    location: crate::error::Location::default(),
+                    severity: crate::read::diagnostic::Severity::Error,
+                    location: crate::read::diagnostic::Location::default(),
                     message: "internal error: a reader thread stopped; no policy was read".into(),
                     help: None,
                 }],
@@ -178,10 +61,10 @@ impl PolicySet {
                 Ok(Err(duplicate)) => errors.push(PolicyErrors {
                     origin: duplicate.second.as_str().into(),
                     text: "".into(),
-                    errors: vec![crate::error::Diagnostic {
+                    errors: vec![crate::read::diagnostic::Diagnostic {
                         code: None,
-                        severity: crate::error::Severity::Error,
-                        location: crate::error::Location::default(),
+                        severity: crate::read::diagnostic::Severity::Error,
+                        location: crate::read::diagnostic::Location::default(),
                         message: duplicate.to_string(),
                         help: None,
                     }],
@@ -270,66 +153,11 @@ pub struct CompiledPolicySet {
 #[derive(Debug)]
 struct Inner {
     statements: Vec<CompiledStatement>,
-    /// Statements whose action patterns name their service literally, by folded service code.
-    services: FxHashMap<Box<str>, ServiceIndex>,
-    /// Patterns `*:NAME` of any service whose name part has no `:` (`*:Describe*`), indexed by
-    /// that name part like a service's own patterns.
-    any_service: ServiceIndex,
-    /// Every statement of `any_service`: what a request whose name holds a `:` must visit,
-    /// since there the leading `*` may take more than the service code.
-    any_service_all: Bucket,
-    /// Every other statement that may match any service (`*`, `ecs*:Get*`, `NotAction`).
-    global: Bucket,
+    index: ActionIndex,
     policy_count: usize,
     /// The layer a set of its policies' kind is evaluated at.
     layer: Layer,
 }
-
-/// How many leading characters of an action name's literal prefix key the prefix index.
-const PREFIX_KEY: usize = 3;
-
-/// The statements of one service, by the shape of their action patterns, so that a request only
-/// visits statements that can match its action.
-#[derive(Debug, Default)]
-struct ServiceIndex {
-    /// Patterns without wildcards, by folded action name (the text after `service:`).
-    exact: FxHashMap<Box<str>, Bucket>,
-    /// Patterns whose name starts with a literal prefix of at least [`PREFIX_KEY`] bytes
-    /// (`Describe*`), by those first bytes.
-    prefix: FxHashMap<[u8; PREFIX_KEY], Bucket>,
-    /// Every other pattern of the service (`*`, `*Instance*`, `Ge?*`).
-    other: Bucket,
-}
-
-/// Statement ids, `Deny` and `Allow` apart (each ascending), so that the fast path can look
-/// for a `Deny` first and stop at the first `Allow`.
-#[derive(Debug, Default)]
-struct Bucket {
-    denies: Vec<u32>,
-    allows: Vec<u32>,
-}
-
-impl Bucket {
-    fn is_empty(&self) -> bool {
-        self.denies.is_empty() && self.allows.is_empty()
-    }
-
-    fn push(&mut self, id: u32, effect: Effect) {
-        let list = match effect {
-            Effect::Deny => &mut self.denies,
-            Effect::Allow => &mut self.allows,
-        };
-        // A statement with several patterns of one shape lands here once.
-        if list.last() != Some(&id) {
-            list.push(id);
-        }
-    }
-}
-
-static EMPTY: Bucket = Bucket {
-    denies: Vec::new(),
-    allows: Vec::new(),
-};
 
 #[derive(Debug)]
 struct CompiledStatement {
@@ -345,113 +173,6 @@ struct CompiledStatement {
     /// Present in resource-based policies: the statement applies only to the callers it names.
     principal: Option<Box<Principal>>,
     conditions: Arc<[Condition]>,
-}
-
-/// Where the index files action patterns.
-struct Indexer {
-    services: FxHashMap<Box<str>, ServiceIndex>,
-    any_service: ServiceIndex,
-    any_service_all: Bucket,
-    global: Bucket,
-}
-
-impl Indexer {
-    /// Files one folded action pattern of statement `id` under the bucket that a request's
-    /// action must look in to find it.
-    fn add(&mut self, pattern: &str, id: u32, effect: Effect) {
-        let Some((service, name)) = pattern.split_once(':') else {
-            self.global.push(id, effect);
-            return;
-        };
-        if !service.contains(['*', '?']) {
-            let index = self.services.entry(service.into()).or_default();
-            index.add(name, id, effect);
-        } else if service == "*" && !name.contains(':') {
-            // For an action `svc:name`, `*:NAME` matches exactly when NAME matches `name`.
-            self.any_service.add(name, id, effect);
-            self.any_service_all.push(id, effect);
-        } else {
-            self.global.push(id, effect);
-        }
-    }
-}
-
-impl ServiceIndex {
-    /// Files the name part of a pattern: by exact name, by literal prefix, or with the rest.
-    fn add(&mut self, name: &str, id: u32, effect: Effect) {
-        let literal = name
-            .find(['*', '?'])
-            .map_or(name, |end| name.get(..end).unwrap_or_default());
-        if literal.len() == name.len() {
-            self.exact.entry(name.into()).or_default().push(id, effect);
-        } else if let Some(key) = prefix_key(literal) {
-            self.prefix.entry(key).or_default().push(id, effect);
-        } else {
-            self.other.push(id, effect);
-        }
-    }
-
-    /// The buckets a name must look in.
-    fn lookup(&self, name: &str) -> [&Bucket; 3] {
-        // Hashing costs more than the rest of a lookup: skip the maps that are empty.
-        let exact = if self.exact.is_empty() {
-            &EMPTY
-        } else {
-            self.exact.get(name).unwrap_or(&EMPTY)
-        };
-        let prefix = if self.prefix.is_empty() {
-            &EMPTY
-        } else {
-            prefix_key(name).and_then(|k| self.prefix.get(&k)).unwrap_or(&EMPTY)
-        };
-        [&self.other, exact, prefix]
-    }
-}
-
-/// The prefix-index key of an action name: its first [`PREFIX_KEY`] bytes.
-fn prefix_key(name: &str) -> Option<[u8; PREFIX_KEY]> {
-    name.as_bytes().get(..PREFIX_KEY)?.try_into().ok()
-}
-
-impl Inner {
-    /// The buckets a request's action must look in: its exact name, its prefix, the rest of
-    /// its service, and the statements of any service. Statements may repeat across buckets.
-    fn buckets(&self, request: &Request) -> [&Bucket; 7] {
-        let (service, name) = (request.service_folded(), request.name_folded());
-        let [own_other, own_exact, own_prefix] = match self.services.get(service) {
-            None => [&EMPTY; 3],
-            Some(index) => index.lookup(name),
-        };
-        let [any_other, any_exact, any_prefix] = if self.any_service_all.is_empty() {
-            [&EMPTY; 3]
-        } else if request.name_has_colon() {
-            [&self.any_service_all, &EMPTY, &EMPTY]
-        } else {
-            self.any_service.lookup(name)
-        };
-        [
-            &self.global,
-            own_other,
-            own_exact,
-            own_prefix,
-            any_other,
-            any_exact,
-            any_prefix,
-        ]
-    }
-
-    /// Every candidate statement of a request, once each, in document order.
-    fn candidates(&self, request: &Request) -> Vec<u32> {
-        let buckets = self.buckets(request);
-        let mut ids: Vec<u32> = buckets
-            .iter()
-            .flat_map(|b| b.denies.iter().chain(&b.allows))
-            .copied()
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
 }
 
 impl Default for CompiledPolicySet {
@@ -476,16 +197,11 @@ impl CompiledPolicySet {
         let compiled = map_in_parallel(&all, all_cores && all.len() >= PARALLEL_STATEMENTS, compile)
             .unwrap_or_else(|| all.iter().map(compile).collect());
         let mut statements = Vec::with_capacity(compiled.len());
-        let mut index = Indexer {
-            services: FxHashMap::default(),
-            any_service: ServiceIndex::default(),
-            any_service_all: Bucket::default(),
-            global: Bucket::default(),
-        };
+        let mut index = ActionIndex::default();
         for (statement, folded) in compiled {
             let id = u32::try_from(statements.len()).unwrap_or(u32::MAX);
             if statement.not_action {
-                index.global.push(id, statement.effect);
+                index.add_everywhere(id, statement.effect);
             } else {
                 for pattern in &folded {
                     index.add(pattern, id, statement.effect);
@@ -496,10 +212,7 @@ impl CompiledPolicySet {
         CompiledPolicySet {
             inner: Arc::new(Inner {
                 statements,
-                services: index.services,
-                any_service: index.any_service,
-                any_service_all: index.any_service_all,
-                global: index.global,
+                index,
                 policy_count: policies.len(),
                 layer: policies
                     .first()
@@ -573,7 +286,7 @@ impl CompiledPolicySet {
         let mut denies = Vec::new();
         let mut errors = Vec::new();
         let inner = &*self.inner;
-        for id in inner.candidates(request) {
+        for id in inner.index.candidates(request) {
             let Some(s) = inner.statements.get(id as usize) else {
                 continue;
             };
@@ -620,7 +333,7 @@ impl CompiledPolicySet {
                 .is_some_and(|s| s.principal_matches(caller) && s.applies(request, |_, _, _| {}))
         };
         // Most buckets are empty: test that inline rather than set up an iterator per bucket.
-        inner.buckets(request).iter().any(|bucket| {
+        inner.index.buckets(request).iter().any(|bucket| {
             let ids = list(bucket);
             !ids.is_empty() && ids.iter().any(applies)
         })
@@ -675,7 +388,7 @@ fn condition_miss(condition: &Condition, request: &Request) -> Option<ConditionM
             condition.key,
             values
                 .iter()
-                .map(|v| format!("`{}`", crate::error::visible(v.text())))
+                .map(|v| format!("`{}`", crate::read::diagnostic::visible(v.text())))
                 .collect::<Vec<_>>()
                 .join(" and "),
             condition.operator,
@@ -688,7 +401,7 @@ fn condition_miss(condition: &Condition, request: &Request) -> Option<ConditionM
         ),
         Outcome::Undecidable { value } => format!(
             "the request value `{}` is not {}",
-            crate::error::visible(&value),
+            crate::read::diagnostic::visible(&value),
             condition.operator.operator.family().expected()
         ),
     };
@@ -768,43 +481,13 @@ impl CompiledStatement {
             key: condition.key.clone(),
             message: format!(
                 "request value `{}` of `{}` is not {}; the condition was {handled}",
-                crate::error::visible(&value),
+                crate::read::diagnostic::visible(&value),
                 condition.key,
                 condition.operator.operator.family().expected()
             ),
             value,
         }
     }
-}
-
-/// `f` over every item, in order: on every core (up to 8) when `parallel`, else on this thread.
-/// Either every item's result comes back, or `None`: a worker that stopped (none does: `f`
-/// never panics on checked input) must never leave items out, since a lost statement could be
-/// a lost `Deny`.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], parallel: bool, f: impl Fn(&T) -> R + Sync) -> Option<Vec<R>> {
-    let threads = if parallel {
-        std::thread::available_parallelism().map_or(1, usize::from).min(8)
-    } else {
-        1
-    };
-    if threads <= 1 {
-        return Some(items.iter().map(&f).collect());
-    }
-    let size = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    let results = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut results = Vec::with_capacity(items.len());
-        for handle in handles {
-            results.extend(handle.join().ok()?);
-        }
-        Some(results)
-    })?;
-    // INVARIANT: every worker returned one result per item of its chunk.
-    (results.len() == items.len()).then_some(results)
 }
 
 /// One statement, compiled, with its action patterns folded (for the index).
@@ -855,22 +538,6 @@ mod tests {
         assert_send_sync_clone::<CompiledPolicySet>();
         assert_send_sync_clone::<Request>();
     };
-
-    #[test]
-    fn f8_a_stopped_worker_fails_the_whole_map() {
-        let items: Vec<u32> = (0..64).collect();
-        let all = map_in_parallel(&items, true, |i| i * 2).unwrap();
-        assert_eq!(all.len(), 64);
-        assert_eq!(all[63], 126);
-        // A worker that panics must not leave its items out silently.
-        let lost = map_in_parallel(&items, true, |i| {
-            assert!(*i != 40, "worker stops");
-            *i
-        });
-        if std::thread::available_parallelism().map_or(1, usize::from) > 1 {
-            assert!(lost.is_none());
-        }
-    }
 
     #[test]
     fn f8_compiled_set_has_every_statement_of_a_large_set() {

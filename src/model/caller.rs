@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::policy::Principal;
+use crate::model::policy::Principal;
 
 /// The identity making a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

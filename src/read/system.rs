@@ -3,29 +3,29 @@
 
 use std::sync::OnceLock;
 
-use crate::policy::{Policy, PolicyKind};
+use crate::model::policy::{Policy, PolicyKind};
 
 /// The name and text of every built-in system policy.
 const SYSTEM_POLICIES: &[(&str, &str)] = &[
     (
         "AdministratorAccess",
-        include_str!("../policies/system/AdministratorAccess.json"),
+        include_str!("../../policies/system/AdministratorAccess.json"),
     ),
     (
         "FullAliyunAccess",
-        include_str!("../policies/system/FullAliyunAccess.json"),
+        include_str!("../../policies/system/FullAliyunAccess.json"),
     ),
     (
         "AliyunPolardbFullAccess",
-        include_str!("../policies/system/AliyunPolardbFullAccess.json"),
+        include_str!("../../policies/system/AliyunPolardbFullAccess.json"),
     ),
     (
         "AliyunPolardbReadOnlyAccess",
-        include_str!("../policies/system/AliyunPolardbReadOnlyAccess.json"),
+        include_str!("../../policies/system/AliyunPolardbReadOnlyAccess.json"),
     ),
     (
         "AliyunPolardbReadOnlyWithSQLLogArchiveAccess",
-        include_str!("../policies/system/AliyunPolardbReadOnlyWithSQLLogArchiveAccess.json"),
+        include_str!("../../policies/system/AliyunPolardbReadOnlyWithSQLLogArchiveAccess.json"),
     ),
 ];
 
@@ -57,7 +57,7 @@ pub fn get(name: &str) -> Option<Policy> {
 
 /// The built-in name closest to `name`, for "did you mean" hints.
 pub fn suggest(name: &str) -> Option<&'static str> {
-    crate::policy::suggest(name, names())
+    crate::read::suggest::suggest(name, names())
 }
 
 #[cfg(test)]

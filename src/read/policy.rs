@@ -1,153 +1,25 @@
-//! The checked policy model and the reader that lowers a JSON document into it (SPEC §1).
-//!
-//! Step one, [`crate::json`], turns text into a tree of values with spans. Step two, here,
-//! checks that tree against the RAM grammar and builds the model, which holds only valid
-//! policies. Lowering goes on after a mistake so that every error of a document is reported.
+//! The policy reader: step one, [`crate::read::json`], turns text into a tree of values with
+//! spans; step two, here, checks that tree against the RAM grammar (SPEC §1) and lowers it into
+//! the checked model, which holds only valid policies. Lowering goes on after a mistake so that
+//! every error of a document is reported, each with its code.
 
 use std::sync::Arc;
 
-use crate::condition::{Condition, Family, Operator, OperatorName, Test, Values};
-use crate::error::{Code, Diagnostic, LineIndex, Location, PolicyErrors, Report, Span};
-use crate::json::{self, CowStr, Key, Node, Value};
-use crate::value::{parse_bool, Decimal, Instant, Network};
-use crate::wildcard::Pattern;
-
-/// Largest document accepted, in bytes.
-pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
-/// Most statements accepted in one document.
-pub const MAX_STATEMENTS: usize = 10_000;
+use crate::model::condition::{Condition, Family, Operator, OperatorName, Test, Values};
+use crate::model::policy::{
+    ActionClause, Effect, PatternText, Policy, PolicyKind, Principal, ResourceClause, Statement, MAX_DOCUMENT_BYTES,
+    MAX_STATEMENTS,
+};
+use crate::model::value::{parse_bool, Decimal, Instant, Network};
+use crate::model::wildcard::Pattern;
+use crate::read::diagnostic::{Code, Diagnostic, LineIndex, Location, PolicyErrors, Report, Span};
+use crate::read::json::{self, CowStr, Key, Node, Value};
+use crate::read::suggest::{did_you_mean, suggest};
 
 /// A document's text: UTF-8, with a byte-order mark at its start ignored.
 pub(crate) fn decode_document(bytes: &[u8]) -> Result<&str, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
-}
-
-/// Which kind of policy a document is; it decides which elements are allowed (SPEC §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum PolicyKind {
-    /// A policy attached to a user, group or role.
-    #[default]
-    Identity,
-    /// The `Policy` parameter of an AssumeRole call.
-    Session,
-    /// A Resource Directory control policy.
-    Control,
-    /// A resource-based policy with `Principal` and `Resource` (a bucket policy).
-    Resource,
-    /// A role's trust policy: `Principal`, no `Resource`.
-    Trust,
-}
-
-impl PolicyKind {
-    fn has_principal(self) -> bool {
-        matches!(self, PolicyKind::Resource | PolicyKind::Trust)
-    }
-}
-
-/// `Allow` or `Deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum Effect {
-    /// Grants.
-    Allow,
-    /// Refuses, overriding any grant.
-    Deny,
-}
-
-/// A wildcard pattern as written in `Action`, `NotAction`, `Resource` or `NotResource`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatternText {
-    /// The pattern as written.
-    pub text: Box<str>,
-    /// Where it is written.
-    pub location: Location,
-}
-
-/// The action part of a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionClause {
-    /// Matches when the request action matches any pattern.
-    Action(Arc<[PatternText]>),
-    /// Matches when the request action matches none of the patterns.
-    NotAction(Arc<[PatternText]>),
-}
-
-/// The resource part of a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResourceClause {
-    /// Matches when the request resource matches any pattern.
-    Resource(Arc<[PatternText]>),
-    /// Matches when the request resource matches none of the patterns.
-    NotResource(Arc<[PatternText]>),
-}
-
-impl ActionClause {
-    /// The patterns, and whether they are negated.
-    pub fn patterns(&self) -> (&[PatternText], bool) {
-        match self {
-            ActionClause::Action(p) => (p, false),
-            ActionClause::NotAction(p) => (p, true),
-        }
-    }
-}
-
-impl ResourceClause {
-    /// The patterns, and whether they are negated.
-    pub fn patterns(&self) -> (&[PatternText], bool) {
-        match self {
-            ResourceClause::Resource(p) => (p, false),
-            ResourceClause::NotResource(p) => (p, true),
-        }
-    }
-}
-
-/// The `Principal` of a resource-based statement.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Principal {
-    /// `"*"`: everyone.
-    pub any: bool,
-    /// `RAM` entries: ARNs of accounts (`acs:ram::A:root`), users and roles.
-    pub ram: Vec<Box<str>>,
-    /// `Service` entries such as `ecs.aliyuncs.com`.
-    pub service: Vec<Box<str>>,
-    /// `Federated` entries: identity provider ARNs.
-    pub federated: Vec<Box<str>>,
-    /// Bare account or user ids (bucket policies).
-    pub ids: Vec<Box<str>>,
-    /// Where it is written.
-    pub location: Location,
-}
-
-/// One checked statement.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
-    /// 0-based index in the `Statement` array.
-    pub index: usize,
-    /// The `Sid`, if any.
-    pub sid: Option<Arc<str>>,
-    /// `Allow` or `Deny`.
-    pub effect: Effect,
-    /// `Action` or `NotAction`.
-    pub action: ActionClause,
-    /// `Resource` or `NotResource`; absent only in trust policies.
-    pub resource: Option<ResourceClause>,
-    /// `Principal`; present only in resource-based policies.
-    pub principal: Option<Principal>,
-    /// The conditions, all of which must hold (shared with compiled sets).
-    pub conditions: Arc<[Condition]>,
-    /// Where the statement's `{` is.
-    pub location: Location,
-}
-
-/// One checked policy document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
-    name: Arc<str>,
-    origin: Arc<str>,
-    kind: PolicyKind,
-    statements: Vec<Statement>,
-    characters: usize,
 }
 
 impl Policy {
@@ -244,43 +116,7 @@ impl Policy {
         let characters = source
             .get(root.span.start..root.span.end)
             .map_or(0, |t| t.chars().count());
-        Ok(Policy {
-            name: name.into(),
-            origin,
-            kind,
-            statements,
-            characters,
-        })
-    }
-
-    /// The policy's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The policy's name, shared.
-    pub fn name_arc(&self) -> &Arc<str> {
-        &self.name
-    }
-
-    /// Where the policy came from (file name, `<stdin>`, `<builtin>`).
-    pub fn origin(&self) -> &Arc<str> {
-        &self.origin
-    }
-
-    /// The kind of policy.
-    pub fn kind(&self) -> PolicyKind {
-        self.kind
-    }
-
-    /// The statements, in document order.
-    pub fn statements(&self) -> &[Statement] {
-        &self.statements
-    }
-
-    /// The document's length in characters (RAM limits custom policies to 6,144).
-    pub fn characters(&self) -> usize {
-        self.characters
+        Ok(Policy::new(name, origin, kind, statements, characters))
     }
 }
 
@@ -303,24 +139,6 @@ struct Lowering<'a> {
     errors: Vec<Diagnostic>,
 }
 
-/// The closest candidate to `word`, for "did you mean" hints.
-pub(crate) fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let lower = word.to_ascii_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| {
-            let score = if c.eq_ignore_ascii_case(word) {
-                1.0
-            } else {
-                strsim::jaro_winkler(&c.to_ascii_lowercase(), &lower)
-            };
-            (c, score)
-        })
-        .filter(|(_, score)| *score >= 0.85)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| c)
-}
-
 /// The operator name closest to `name`, prefix and `IfExists` suffix included.
 fn suggest_operator(name: &str) -> Option<String> {
     let (prefix, rest) = match name.split_once(':') {
@@ -338,10 +156,6 @@ fn suggest_operator(name: &str) -> Option<String> {
         Some(p) => format!("{p}:{operator}{if_exists}"),
         None => format!("{operator}{if_exists}"),
     })
-}
-
-fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
-    suggest(word, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
 }
 
 impl Report for Lowering<'_> {
@@ -376,7 +190,10 @@ impl Lowering<'_> {
         self.diag(
             Code::InvalidElement,
             key.span,
-            format!("unknown element `{}` in {place}", crate::error::visible(&key.text)),
+            format!(
+                "unknown element `{}` in {place}",
+                crate::read::diagnostic::visible(&key.text)
+            ),
             help,
         );
         guess
@@ -409,7 +226,7 @@ impl Lowering<'_> {
                         Value::String(v) => self.diag(
                             Code::InvalidVersion,
                             node.span,
-                            format!("unsupported `Version` `{}`", crate::error::visible(v)),
+                            format!("unsupported `Version` `{}`", crate::read::diagnostic::visible(v)),
                             Some("the only policy version is \"1\"".into()),
                         ),
                         Value::Number(n) if n == "1" => self.diag(
@@ -632,7 +449,7 @@ impl Lowering<'_> {
                 self.diag(
                     Code::InvalidEffect,
                     node.span,
-                    format!("invalid `Effect` `{}`", crate::error::visible(s)),
+                    format!("invalid `Effect` `{}`", crate::read::diagnostic::visible(s)),
                     Some(help),
                 );
                 None
@@ -790,7 +607,10 @@ impl Lowering<'_> {
                 self.diag(
                     Code::InvalidConditionOperator,
                     op_key.span,
-                    format!("unknown condition operator `{}`", crate::error::visible(&op_key.text)),
+                    format!(
+                        "unknown condition operator `{}`",
+                        crate::read::diagnostic::visible(&op_key.text)
+                    ),
                     Some(help),
                 );
                 continue;
@@ -823,7 +643,7 @@ impl Lowering<'_> {
                         key.span,
                         format!(
                             "duplicate condition key `{}` under `{}`",
-                            crate::error::visible(&key.text),
+                            crate::read::diagnostic::visible(&key.text),
                             op_key.text
                         ),
                         Some(format!(
@@ -905,7 +725,7 @@ impl Lowering<'_> {
                 span,
                 format!(
                     "`{}` is not a valid value for `{}`",
-                    crate::error::visible(text),
+                    crate::read::diagnostic::visible(text),
                     operator.operator
                 ),
                 Some(format!("expected {}", family.expected())),
