@@ -6,7 +6,7 @@
 // built on it.
 mod eval;
 mod model;
-mod read;
+pub mod read;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -158,7 +158,7 @@ pub(crate) fn run(setup: &Setup, source: &str, out: &mut dyn Write, err: &mut dy
     };
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 16);
     // The evaluation time every request without `acs:CurrentTime` shares.
-    let now = crate::model::request::format_instant(crate::Instant::now());
+    let now = crate::Instant::now().to_rfc3339();
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers * 2);
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Done>(workers * 2);

@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::policy::{Policy, PolicyKind};
 use crate::read::diagnostic::{LineIndex, Span};
 use crate::read::json;
-use crate::read::policy::decode_document;
+use crate::read::source::decode_document;
 use crate::read::source::read_document;
 use crate::read::system;
+use crate::{Policy, PolicyKind};
 use crate::{PolicyErrors, RequestBuilder};
 
 /// A problem with the command line's inputs (not with a policy's content).

@@ -1,5 +1,9 @@
 //! The `ram-policy` command line (behind the `cli` feature). Commands are functions that take
 //! parsed arguments and writers and return an [`Exit`], so tests run them in-process.
+//!
+//! The command line is a client of the library's public API only (the evaluation through
+//! [`crate::Store`], its own readers built on [`crate::read`]); each command depends on the
+//! shared loading modules (`setup`, `input`, `explain`, `render`), never on another command.
 
 use std::io::Write;
 use std::process::ExitCode;

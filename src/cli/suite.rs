@@ -16,7 +16,7 @@ use super::setup::{compile_session, report_setup_error, Setup, SetupError};
 use super::{junit, render, Exit};
 use crate::read::diagnostic::{Diagnostic, LineIndex, PolicyErrors, Report};
 use crate::read::json::{self, CowStr, Node, Value};
-use crate::read::policy::decode_document;
+use crate::read::source::decode_document;
 use crate::read::source::read_document;
 use crate::{Account, Decision, Detail, Layer, Policy, PolicyKind, Response};
 

@@ -79,6 +79,11 @@ impl PartialOrd for Decimal {
 pub struct Instant(pub i128);
 
 impl Instant {
+    /// RFC 3339 text of the instant, in UTC with whole seconds (`2026-01-15T10:00:00Z`).
+    pub fn to_rfc3339(self) -> String {
+        crate::model::request::format_instant(self)
+    }
+
     /// Parses RFC 3339 with `Z` or `±hh:mm` (`T` separator, optional fraction, no leap second),
     /// `YYYY-MM-DD` (midnight UTC), or integer epoch seconds (SPEC §3).
     pub fn parse(text: &str) -> Option<Instant> {

@@ -31,7 +31,7 @@ pub struct Location {
 }
 
 /// Turns byte offsets of one text into lines and columns.
-pub(crate) struct LineIndex<'a> {
+pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the start of every line.
     starts: Vec<usize>,
@@ -41,7 +41,8 @@ pub(crate) struct LineIndex<'a> {
 }
 
 impl<'a> LineIndex<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    /// Indexes `text`.
+    pub fn new(text: &'a str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         let mut ascii = Vec::with_capacity(text.len() / 32 + 1);
         let mut start = 0;
@@ -53,12 +54,13 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts, ascii }
     }
 
-    #[cfg(feature = "cli")]
-    pub(crate) fn text(&self) -> &'a str {
+    /// The text indexed.
+    pub fn text(&self) -> &'a str {
         self.text
     }
 
-    pub(crate) fn locate(&self, span: Span) -> Location {
+    /// The line and column (1-based, in characters) of a span's start.
+    pub fn locate(&self, span: Span) -> Location {
         let line = self.starts.partition_point(|&s| s <= span.start).max(1);
         let line_start = self.starts.get(line - 1).copied().unwrap_or(0);
         let offset = span.start.min(self.text.len());
@@ -79,7 +81,7 @@ impl<'a> LineIndex<'a> {
 
 /// How the readers of documents (policies, account files, test suites) collect mistakes: each
 /// implements the two accessors and shares the rest.
-pub(crate) trait Report {
+pub trait Report {
     /// The line index of the document being read.
     fn line_index(&self) -> &LineIndex<'_>;
 
@@ -103,10 +105,12 @@ pub(crate) trait Report {
         self.push(Some(code), span, message, help);
     }
 
+    /// An error without a code, with a help text.
     fn error_help(&mut self, span: Span, message: String, help: Option<String>) {
         self.push(None, span, message, help);
     }
 
+    /// An error without a code.
     fn error(&mut self, span: Span, message: impl Into<String>) {
         self.error_help(span, message.into(), None);
     }
@@ -298,7 +302,7 @@ impl fmt::Display for PolicyErrors {
 }
 
 /// Escapes control characters so that an error message stays on one line and shows them.
-pub(crate) fn visible(text: &str) -> String {
+pub fn visible(text: &str) -> String {
     const MAX: usize = 200;
     let mut out: String = text.chars().take(MAX).flat_map(char::escape_debug).collect();
     if text.chars().nth(MAX).is_some() {

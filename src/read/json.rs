@@ -28,7 +28,9 @@ impl CowStr for Cow<'_, str> {
 /// A JSON value with the span of its text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node<'a> {
+    /// The value.
     pub value: Value<'a>,
+    /// Where its text is.
     pub span: Span,
 }
 
@@ -37,17 +39,22 @@ pub struct Node<'a> {
 pub struct Key<'a> {
     /// Borrowed from the document unless it holds escapes.
     pub text: Cow<'a, str>,
+    /// Where its text is.
     pub span: Span,
 }
 
+/// A JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number's text, exactly as written (already checked against the JSON grammar).
     Number(Cow<'a, str>),
     /// Borrowed from the document unless it holds escapes.
     String(Cow<'a, str>),
+    /// An array's values in order.
     Array(Vec<Node<'a>>),
     /// Entries in document order; a duplicate key is reported and its entry dropped.
     Object(Vec<(Key<'a>, Node<'a>)>),
@@ -120,8 +127,11 @@ pub fn context_pairs(node: &Node) -> Result<Vec<(String, String)>, (Span, String
 /// A JSON problem found while reading: a message, where, and perhaps a help text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonProblem {
+    /// Where it is.
     pub span: Span,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, where we can tell.
     pub help: Option<String>,
     /// `RAM001` for syntax (and the reader's limits), `RAM002` for a duplicate key.
     pub code: crate::read::diagnostic::Code,
@@ -130,7 +140,9 @@ pub struct JsonProblem {
 /// The result of reading: the value (absent on a syntax error, which stops the reader) and every
 /// problem found. Duplicate keys do not stop the reader, so they are all reported.
 pub struct Parsed<'a> {
+    /// The document's value, unless a syntax error stopped the reader.
     pub root: Option<Node<'a>>,
+    /// Every problem, in document order.
     pub problems: Vec<JsonProblem>,
 }
 

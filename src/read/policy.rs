@@ -16,12 +16,6 @@ use crate::read::diagnostic::{Code, Diagnostic, LineIndex, Location, PolicyError
 use crate::read::json::{self, CowStr, Key, Node, Value};
 use crate::read::suggest::{did_you_mean, suggest};
 
-/// A document's text: UTF-8, with a byte-order mark at its start ignored.
-pub(crate) fn decode_document(bytes: &[u8]) -> Result<&str, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
-}
-
 impl Policy {
     /// Reads an identity policy from JSON text; `name` is used in explanations and errors.
     pub fn parse(name: &str, text: &str) -> Result<Policy, PolicyErrors> {

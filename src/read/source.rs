@@ -9,13 +9,19 @@ use std::path::Path;
 
 /// Why a file could not be read. It displays as the reason alone; callers name the file.
 #[derive(Debug)]
-pub(crate) enum ReadError {
+#[non_exhaustive]
+pub enum ReadError {
     /// The operating system refused (no such file, no permission, ...).
     Io(io::Error),
     /// A directory, FIFO, device or socket: what it is.
     NotRegular(&'static str),
     /// Past the limit. `size` is the size the file claims, when that already says so.
-    TooLarge { size: Option<u64>, limit: usize },
+    TooLarge {
+        /// The size the file claims, if it already says it is too large.
+        size: Option<u64>,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for ReadError {
@@ -46,7 +52,7 @@ impl From<io::Error> for ReadError {
 
 /// Reads a document file (a policy, account, context or suite file): at most
 /// [`MAX_DOCUMENT_BYTES`](crate::MAX_DOCUMENT_BYTES).
-pub(crate) fn read_document(path: &Path) -> Result<Vec<u8>, ReadError> {
+pub fn read_document(path: &Path) -> Result<Vec<u8>, ReadError> {
     read_file(path, crate::MAX_DOCUMENT_BYTES)
 }
 
@@ -54,7 +60,7 @@ pub(crate) fn read_document(path: &Path) -> Result<Vec<u8>, ReadError> {
 ///
 /// The limit holds whatever the file's size says: the read stops one byte past it, so neither a
 /// file that grows while it is read nor a `/proc` file that claims to be empty gets past it.
-pub(crate) fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
+pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
     let (file, meta) = open_regular(path)?;
     let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
     if meta.len() > limit_u64 {
@@ -73,7 +79,7 @@ pub(crate) fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError>
 
 /// Opens a file for reading, refusing anything but a regular file (symbolic links are followed).
 /// For inputs without a size limit (a batch of requests); anything else uses [`read_file`].
-pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
+pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
     // Checked before opening, so that a device is never opened at all (opening some has effects
     // of its own, such as rewinding a tape).
     check_regular(&std::fs::metadata(path)?)?;
@@ -146,6 +152,12 @@ fn check_regular(meta: &Metadata) -> Result<(), ReadError> {
         }
     }
     Err(ReadError::NotRegular("a special file"))
+}
+
+/// A document's text: UTF-8, with a byte-order mark at its start ignored.
+pub fn decode_document(bytes: &[u8]) -> Result<&str, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
 }
 
 #[cfg(test)]

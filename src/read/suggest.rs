@@ -2,7 +2,7 @@
 //! `fuzzy_match.rs` in spirit; `strsim` does the measuring).
 
 /// The closest candidate to `word`, for "did you mean" hints.
-pub(crate) fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -20,6 +20,6 @@ pub(crate) fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c s
 }
 
 /// `did you mean `X`?` for the candidate closest to `word`, if any is close.
-pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
+pub fn did_you_mean(word: &str, candidates: &[&str]) -> Option<String> {
     suggest(word, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
 }
