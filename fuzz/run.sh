@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
-targets=(read_policy read_account differential wildcard)
+targets=(read_policy read_account differential wildcard command_line)
 cargo fuzz build -s none
 run() {
     local target="$1"
