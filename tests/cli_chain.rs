@@ -310,6 +310,9 @@ fn batch_mode_keeps_order_and_reports_bad_lines() {
     assert!(output[6]["error"].as_str().unwrap().contains("empty line"));
     assert!(output[7]["error"].as_str().unwrap().contains("unknown field `extra`"));
     assert!(err(&o).contains("5 of 8 request lines were bad"), "{}", err(&o));
+    // The JSON Lines output is a contract: its exact text is kept (each line's time is pinned
+    // or absent from the output).
+    insta::assert_snapshot!("batch_json_lines", out(&o));
 
     let good = lines[0].to_owned() + "\n" + lines[1] + "\n";
     let o = run(&["check", "--account", ACCOUNT, "--requests", "-"], Some(&good));

@@ -32,7 +32,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "ARN", default_value = "*")]
     pub resource: String,
 
-    /// An identity policy of the principal: a JSON file, a directory or glob (every *.json in
+    /// An identity policy of the principal: a JSON file, a directory or glob (every *.json, in any case, in
     /// it), a built-in system policy name, or `-` for standard input. Repeatable
     #[arg(long = "policy", value_name = "FILE|DIR|GLOB|NAME", conflicts_with = "account")]
     pub policies: Vec<String>,
