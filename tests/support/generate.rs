@@ -1,5 +1,6 @@
-//! Shared by the property tests (`reference.rs`, `invariants.rs`): a tiny, obviously-correct
-//! reference evaluator, and proptest generators of random policies and requests.
+//! Shared by the property tests (`reference.rs`, `invariants.rs`, `chain_reference.rs`,
+//! `batch_agrees.rs`): a tiny, obviously-correct reference evaluator, and proptest generators of
+//! random policies and requests.
 //!
 //! The reference works from the checked model (`Policy::statements()`) and nothing else of the
 //! library: its wildcard matcher, case folding, value parsing (decimals, epoch seconds, booleans,
@@ -511,12 +512,15 @@ pub fn applies(policy: &str, statement: &Statement, request: &RefRequest, errors
     if patterns.iter().any(|p| like_ignore_case(&p.text, &request.action)) == not {
         return false;
     }
-    let (patterns, not) = match statement.resource.as_ref().expect("identity policies have a resource") {
-        ResourceClause::Resource(p) => (p, false),
-        ResourceClause::NotResource(p) => (p, true),
-    };
-    if patterns.iter().any(|p| like(&p.text, &request.resource)) == not {
-        return false;
+    // A trust policy's statements have no resource part (SPEC §1): the resource is the role.
+    if let Some(resource) = &statement.resource {
+        let (patterns, not) = match resource {
+            ResourceClause::Resource(p) => (p, false),
+            ResourceClause::NotResource(p) => (p, true),
+        };
+        if patterns.iter().any(|p| like(&p.text, &request.resource)) == not {
+            return false;
+        }
     }
     for condition in statement.conditions.iter() {
         match evaluate(condition, request) {
@@ -554,12 +558,18 @@ pub fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
 
 /// Basic evaluation (SPEC §5) over every statement of every policy.
 pub fn reference(policies: &[Policy], request: &RefRequest) -> Verdict {
+    reference_where(policies, request, |_| true)
+}
+
+/// Basic evaluation over the statements that `keep` keeps (a resource policy's statements whose
+/// `Principal` matches the caller, SPEC §5 step 4); the others are not there.
+pub fn reference_where(policies: &[Policy], request: &RefRequest, keep: impl Fn(&Statement) -> bool) -> Verdict {
     let mut allows = Vec::new();
     let mut denies = Vec::new();
     let mut errors = Vec::new();
     for policy in policies {
         for statement in policy.statements() {
-            if applies(policy.name(), statement, request, &mut errors) {
+            if keep(statement) && applies(policy.name(), statement, request, &mut errors) {
                 let id = (policy.name().to_owned(), statement.index);
                 match statement.effect {
                     Effect::Allow => allows.push(id),
