@@ -295,6 +295,26 @@ fn names(principal: &Principal, who: &Who) -> bool {
     ram || ids || service
 }
 
+/// SPEC §5.1, OSS's bucket-owner rule: a bucket-policy statement whose `Principal` is `*` (and
+/// nothing else) and that has no `Condition` does not apply to callers of the bucket's own
+/// account. The owner is the ARN's account field; an empty or `*` field, or a resource that is
+/// not such an ARN, means the caller's own account.
+fn owner_exempt(kind: PolicyKind, s: &Statement, p: &Principal, who: &Who, resource: &str) -> bool {
+    let only_star = p.any && p.ram.is_empty() && p.ids.is_empty() && p.service.is_empty() && p.federated.is_empty();
+    if kind != PolicyKind::Resource || !only_star || !s.conditions.is_empty() {
+        return false;
+    }
+    let Some(account) = who.account() else {
+        return false;
+    };
+    let fields: Vec<&str> = resource.splitn(5, ':').collect();
+    let owner = match fields.as_slice() {
+        ["acs", _, _, owner, _] if !owner.is_empty() && *owner != "*" => *owner,
+        _ => account,
+    };
+    owner == account
+}
+
 // ---------------------------------------------------------------------------------------------
 // The reference chain
 // ---------------------------------------------------------------------------------------------
@@ -419,7 +439,9 @@ fn chain(account: &RefAccount, line: &Line) -> Answer {
     let basic = |policies: &[Policy]| reference(policies, &request);
     let by_principal = |policy: &Policy| {
         reference_where(std::slice::from_ref(policy), &request, |s: &Statement| {
-            s.principal.as_ref().is_some_and(|p| names(p, &line.who))
+            s.principal
+                .as_ref()
+                .is_some_and(|p| names(p, &line.who) && !owner_exempt(policy.kind(), s, p, &line.who, &line.resource))
         })
     };
     let assume = fold(&line.action) == "sts:assumerole";
@@ -719,10 +741,7 @@ fn line(account: &GenAccount) -> impl Strategy<Value = Line> {
                     resource.to_owned()
                 };
                 let mut context = request.context;
-                // Not for a service principal: the library lets a hand-set value count there
-                // (`service_caller_ignores_a_hand_set_principal_arn`; drop this exception when
-                // that regression test passes).
-                if let Some(value) = hand_set.filter(|_| !matches!(who, Who::Service(_))) {
+                if let Some(value) = hand_set {
                     context.push(("acs:PrincipalARN".into(), value));
                 }
                 if !context.iter().any(|(k, _)| fold(k) == "acs:currenttime") {
@@ -943,11 +962,10 @@ fn chain_agrees_with_the_reference() {
 
 /// SPEC §4: `acs:PrincipalARN` is derived from the request's caller; "a value set by hand wins
 /// only where the caller is unknown to the evaluation". A service principal is a known caller
-/// without an ARN, so the key is absent and a hand-set value must not count. The library lets it
-/// count: a trust policy and a bucket policy that allow the ECS service only under
-/// `acs:PrincipalARN` = `…:role/trusted` allow a request that merely sets that value by hand.
+/// without an ARN, so the key is absent and a hand-set value must not count: a trust policy and a
+/// bucket policy that allow the ECS service only under `acs:PrincipalARN` = `…:role/trusted` must
+/// not allow a request that merely sets that value by hand (found by this reference).
 #[test]
-#[ignore = "library bug: a hand-set acs:PrincipalARN counts for a service caller (SPEC §4)"]
 fn service_caller_ignores_a_hand_set_principal_arn() {
     let text = r#"{
   "account_id": "123456789012",
@@ -987,14 +1005,12 @@ fn service_caller_ignores_a_hand_set_principal_arn() {
 }
 
 /// SPEC §5.1 (OSS's documented rule): "a bucket-policy statement with `Principal` `*` and **no**
-/// `Condition` does not apply to callers of the bucket's own account". The library applies it to
-/// them: a user of account 123456789012 is allowed `oss:GetObject` on that account's bucket by
-/// such an `Allow` (and denied `oss:DeleteObject` by such a `Deny`), where SPEC gives
-/// `ImplicitDeny` at `AccountLevelIdentityBasedPolicy` for both (the user has no policies).
-/// The reference above follows the brief's narrower rule (`*` matches every caller), as does the
-/// chain corpus (`tests/chain/resource-policies.test.json`, "Principal \"*\" matches a user").
+/// `Condition` does not apply to callers of the bucket's own account": a user of account
+/// 123456789012 without policies is neither allowed `oss:GetObject` on that account's bucket by
+/// such an `Allow` nor denied `oss:DeleteObject` by such a `Deny`: `ImplicitDeny` at
+/// `AccountLevelIdentityBasedPolicy` for both (found by this reference).
+/// The reference above and the chain corpus (`tests/chain/resource-policies.test.json`) follow it.
 #[test]
-#[ignore = "library (and chain corpus) disagree with SPEC §5.1: Principal * without Condition applies to the bucket owner's account"]
 fn unconditioned_principal_star_does_not_apply_to_the_bucket_owners_account() {
     let text = r#"{
   "account_id": "123456789012",

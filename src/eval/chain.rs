@@ -616,7 +616,7 @@ fn is_role_arn(resource: &str) -> bool {
 }
 
 /// The account field of an ARN (`acs:<service>:<region>:<account>:<relative-id>`).
-fn resource_account(resource: &str) -> Option<&str> {
+pub(crate) fn resource_account(resource: &str) -> Option<&str> {
     let mut parts = resource.splitn(5, ':');
     (parts.next()? == "acs").then_some(())?;
     parts.next()?;

@@ -172,6 +172,9 @@ struct CompiledStatement {
     resource_source: Option<ResourceClause>,
     /// Present in resource-based policies: the statement applies only to the callers it names.
     principal: Option<Box<Principal>>,
+    /// A bucket-policy statement with `Principal` `*` and no `Condition`: it does not apply to
+    /// the bucket owner's account (SPEC §5.1).
+    owner_rule: bool,
     conditions: Arc<[Condition]>,
 }
 
@@ -290,7 +293,7 @@ impl CompiledPolicySet {
             let Some(s) = inner.statements.get(id as usize) else {
                 continue;
             };
-            if !s.principal_matches(caller)
+            if !s.principal_matches(caller, request)
                 || !s.applies(request, |s, c, value| errors.push(s.condition_error(c, value)))
             {
                 continue;
@@ -330,7 +333,7 @@ impl CompiledPolicySet {
             inner
                 .statements
                 .get(*id as usize)
-                .is_some_and(|s| s.principal_matches(caller) && s.applies(request, |_, _, _| {}))
+                .is_some_and(|s| s.principal_matches(caller, request) && s.applies(request, |_, _, _| {}))
         };
         // Most buckets are empty: test that inline rather than set up an iterator per bucket.
         inner.index.buckets(request).iter().any(|bucket| {
@@ -349,7 +352,7 @@ impl CompiledPolicySet {
                 continue;
             }
             let resource_matches = s.resource_matches(request);
-            let principal_matches = s.principal.as_ref().map(|_| s.principal_matches(caller));
+            let principal_matches = s.principal.as_ref().map(|_| s.principal_matches(caller, request));
             let failed_conditions: Vec<ConditionMiss> =
                 s.conditions.iter().filter_map(|c| condition_miss(c, request)).collect();
             let score = usize::from(resource_matches) * 1000
@@ -428,11 +431,17 @@ impl CompiledStatement {
     /// unknown caller (`None`) fails closed: it may be anyone, so a `Deny` applies whatever
     /// principal it names, and an `Allow` only when it names everyone (`*`). An `Allow` never
     /// needs less of the caller than a `Deny` does.
-    fn principal_matches(&self, caller: Option<&Caller>) -> bool {
+    ///
+    /// OSS's bucket-owner rule (SPEC §5.1): a bucket-policy statement with `Principal` `*` and no
+    /// `Condition` does not apply to callers of the bucket's own account (the resource ARN's
+    /// account field; empty, `*` or no ARN means the caller's own).
+    fn principal_matches(&self, caller: Option<&Caller>, request: &Request) -> bool {
         match (&self.principal, caller) {
             (None, _) => true,
-            (Some(p), Some(caller)) => caller.matches(p),
-            (Some(p), None) => self.effect == Effect::Deny || p.any,
+            (Some(p), Some(caller)) => {
+                caller.matches(p) && !(self.owner_rule && caller.account().is_some_and(|a| owns(a, request)))
+            }
+            (Some(p), None) => self.effect == Effect::Deny || (p.any && !self.owner_rule),
         }
     }
 
@@ -490,6 +499,12 @@ impl CompiledStatement {
     }
 }
 
+/// Whether the request's resource belongs to `account`: its ARN's account field is `account`,
+/// or is empty or `*`, or the resource is not an ARN with an account field (`*`).
+fn owns(account: &str, request: &Request) -> bool {
+    crate::eval::chain::resource_account(request.resource()).is_none_or(|a| a.is_empty() || a == "*" || a == account)
+}
+
 /// One statement, compiled, with its action patterns folded (for the index).
 fn compile_statement(policy: &Policy, s: &Statement) -> (CompiledStatement, Vec<String>) {
     let (action_texts, not_action) = match &s.action {
@@ -512,6 +527,11 @@ fn compile_statement(policy: &Policy, s: &Statement) -> (CompiledStatement, Vec<
         resources,
         resource_source: s.resource.clone(),
         principal: s.principal.clone().map(Box::new),
+        owner_rule: policy.kind() == PolicyKind::Resource
+            && s.principal.as_ref().is_some_and(|p| {
+                p.any && p.ram.is_empty() && p.ids.is_empty() && p.service.is_empty() && p.federated.is_empty()
+            })
+            && s.conditions.is_empty(),
         conditions: s.conditions.clone(),
     };
     (statement, folded)

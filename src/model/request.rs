@@ -328,14 +328,17 @@ impl RequestBuilder {
                 values: vec![RequestValue::new(format_instant(at))],
             });
         }
-        if let Some(arn) = self.caller.as_ref().and_then(Caller::arn) {
-            // SPEC §4: derived from the caller; a value set by hand does not count.
+        if let Some(caller) = &self.caller {
+            // SPEC §4: derived from the caller; a value set by hand does not count, and a caller
+            // without an ARN (a cloud service) has no `acs:PrincipalARN` at all.
             entries.retain(|e| &*e.key_folded != PRINCIPAL_ARN);
-            entries.push(ContextEntry {
-                key: "acs:PrincipalARN".into(),
-                key_folded: PRINCIPAL_ARN.into(),
-                values: vec![RequestValue::new(arn)],
-            });
+            if let Some(arn) = caller.arn() {
+                entries.push(ContextEntry {
+                    key: "acs:PrincipalARN".into(),
+                    key_folded: PRINCIPAL_ARN.into(),
+                    values: vec![RequestValue::new(arn)],
+                });
+            }
         }
         entries.sort_by(|a, b| a.key_folded.cmp(&b.key_folded));
         let action_folded: Box<str> = fold_case(&self.action).into();
