@@ -254,7 +254,7 @@ fn f5_resource_policies_never_name_or_apply_to_roles() {
   "users": {"nobody": {}},
   "roles": {"ops": {}},
   "resource_policies": {
-    "acs:ram::123456789012:*": {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]}
+    "acs:ram::123456789012:*": {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": {"RAM": ["acs:ram::123456789012:root"]}}]}
   }
 }"#,
     );
