@@ -275,12 +275,12 @@ impl Who {
 /// caller's ARN; in `RAM`, `acs:ram::A:root` for every principal of account A; in a bucket
 /// policy a bare id that is the caller's account id or user id; in `Service`, the service.
 fn names(principal: &Principal, who: &Who) -> bool {
-    if principal.any {
+    if principal.any() {
         return true;
     }
     let arn = who.arn();
     let account = who.account();
-    let ram = principal.ram.iter().any(|entry| {
+    let ram = principal.ram().iter().any(|entry| {
         Some(&**entry) == arn.as_deref() || account.is_some_and(|a| **entry == format!("acs:ram::{a}:root"))
     });
     let user_id = match who {
@@ -288,10 +288,10 @@ fn names(principal: &Principal, who: &Who) -> bool {
         _ => None,
     };
     let ids = principal
-        .ids
+        .ids()
         .iter()
         .any(|id| Some(&**id) == account || Some(&**id) == user_id);
-    let service = matches!(who, Who::Service(name) if principal.service.iter().any(|s| &**s == *name));
+    let service = matches!(who, Who::Service(name) if principal.service().iter().any(|s| &**s == *name));
     ram || ids || service
 }
 
@@ -300,8 +300,9 @@ fn names(principal: &Principal, who: &Who) -> bool {
 /// account. The owner is the ARN's account field; an empty or `*` field, or a resource that is
 /// not such an ARN, means the caller's own account.
 fn owner_exempt(kind: PolicyKind, s: &Statement, p: &Principal, who: &Who, resource: &str) -> bool {
-    let only_star = p.any && p.ram.is_empty() && p.ids.is_empty() && p.service.is_empty() && p.federated.is_empty();
-    if kind != PolicyKind::Resource || !only_star || !s.conditions.is_empty() {
+    let only_star =
+        p.any() && p.ram().is_empty() && p.ids().is_empty() && p.service().is_empty() && p.federated().is_empty();
+    if kind != PolicyKind::Resource || !only_star || !s.conditions().is_empty() {
         return false;
     }
     let Some(account) = who.account() else {
@@ -439,7 +440,7 @@ fn chain(account: &RefAccount, line: &Line) -> Answer {
     let basic = |policies: &[Policy]| reference(policies, &request);
     let by_principal = |policy: &Policy| {
         reference_where(std::slice::from_ref(policy), &request, |s: &Statement| {
-            s.principal
+            s.principal()
                 .as_ref()
                 .is_some_and(|p| names(p, &line.who) && !owner_exempt(policy.kind(), s, p, &line.who, &line.resource))
         })

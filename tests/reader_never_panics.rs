@@ -99,8 +99,8 @@ fn read(bytes: &[u8], kind: PolicyKind) -> Result<Result<Policy, PolicyErrors>, 
         Ok(policy) => {
             prop_assert!(!policy.statements().is_empty());
             for (i, s) in policy.statements().iter().enumerate() {
-                prop_assert_eq!(s.index, i);
-                prop_assert!(s.location.line >= 1 && s.location.column >= 1);
+                prop_assert_eq!(s.index(), i);
+                prop_assert!(s.location().line >= 1 && s.location().column >= 1);
             }
         }
         Err(errors) => {

@@ -55,9 +55,12 @@ fn library(policies: &[Policy], request: &GenRequest, seen: &RefRequest) -> Resu
     for s in response.deciding() {
         let policy = policies.iter().find(|p| p.name() == &*s.policy).unwrap();
         let statement = &policy.statements()[s.statement];
-        prop_assert_eq!(s.effect, statement.effect);
-        prop_assert_eq!(&s.sid, &statement.sid);
-        prop_assert_eq!((s.line, s.column), (statement.location.line, statement.location.column));
+        prop_assert_eq!(s.effect, statement.effect());
+        prop_assert_eq!(s.sid.as_ref(), statement.sid());
+        prop_assert_eq!(
+            (s.line, s.column),
+            (statement.location().line, statement.location().column)
+        );
     }
     for e in response.errors() {
         // The value it names is one of the key's request values, and one that does not parse.
@@ -97,16 +100,16 @@ fn check_model(policies: &[Policy], generated: &[Vec<GenStatement>]) -> Result<(
     for (policy, statements) in policies.iter().zip(generated) {
         prop_assert_eq!(policy.statements().len(), statements.len());
         for (i, (s, g)) in policy.statements().iter().zip(statements).enumerate() {
-            prop_assert_eq!(s.index, i);
-            prop_assert_eq!(s.sid.as_deref(), g.sid.as_deref());
-            prop_assert_eq!(s.effect == Effect::Allow, g.allow);
-            let (actions, not) = s.action.patterns();
+            prop_assert_eq!(s.index(), i);
+            prop_assert_eq!(s.sid().map(|x| &**x), g.sid.as_deref());
+            prop_assert_eq!(s.effect() == Effect::Allow, g.allow);
+            let (actions, not) = s.action().patterns();
             prop_assert_eq!(not, g.not_action);
-            prop_assert_eq!(actions.iter().map(|p| &*p.text).collect::<Vec<_>>(), g.actions.clone());
-            let (resources, not) = s.resource.as_ref().unwrap().patterns();
+            prop_assert_eq!(actions.iter().map(|p| p.text()).collect::<Vec<_>>(), g.actions.clone());
+            let (resources, not) = s.resource().as_ref().unwrap().patterns();
             prop_assert_eq!(not, g.not_resource);
             prop_assert_eq!(
-                resources.iter().map(|p| &*p.text).collect::<Vec<_>>(),
+                resources.iter().map(|p| p.text()).collect::<Vec<_>>(),
                 g.resources.clone()
             );
             let written: Vec<(String, String, Vec<String>)> = g
@@ -123,13 +126,13 @@ fn check_model(policies: &[Policy], generated: &[Vec<GenStatement>]) -> Result<(
                 })
                 .collect();
             let read: Vec<(String, String, Vec<String>)> = s
-                .conditions
+                .conditions()
                 .iter()
                 .map(|c| {
                     (
-                        c.operator.to_string(),
-                        c.key.to_string(),
-                        c.raw_values.iter().map(|v| v.to_string()).collect(),
+                        c.operator().to_string(),
+                        c.key().to_string(),
+                        c.raw_values().iter().map(|v| v.to_string()).collect(),
                     )
                 })
                 .collect();

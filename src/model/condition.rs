@@ -168,11 +168,28 @@ impl Qualifier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OperatorName {
     /// `ForAnyValue:` / `ForAllValues:`.
-    pub qualifier: Option<Qualifier>,
+    pub(crate) qualifier: Option<Qualifier>,
     /// The operator.
-    pub operator: Operator,
+    pub(crate) operator: Operator,
     /// The `IfExists` suffix.
-    pub if_exists: bool,
+    pub(crate) if_exists: bool,
+}
+
+impl OperatorName {
+    /// `ForAnyValue:` / `ForAllValues:`, if any.
+    pub fn qualifier(&self) -> Option<Qualifier> {
+        self.qualifier
+    }
+
+    /// The operator.
+    pub fn operator(&self) -> Operator {
+        self.operator
+    }
+
+    /// Whether it has the `IfExists` suffix.
+    pub fn if_exists(&self) -> bool {
+        self.if_exists
+    }
 }
 
 impl OperatorName {
@@ -239,15 +256,42 @@ pub enum Values {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     /// The operator with its prefix and suffix.
-    pub operator: OperatorName,
+    pub(crate) operator: OperatorName,
     /// The key as written.
-    pub key: Box<str>,
+    pub(crate) key: Box<str>,
     /// The key folded to ASCII lower case, for matching (key names are case-insensitive).
     pub(crate) key_folded: Box<str>,
     /// The values as written, for explanations.
-    pub raw_values: Vec<Box<str>>,
+    pub(crate) raw_values: Vec<Box<str>>,
     /// The values parsed for the operator.
-    pub values: Values,
+    pub(crate) values: Values,
     /// Where the key is written.
-    pub location: Location,
+    pub(crate) location: Location,
+}
+
+impl Condition {
+    /// The operator with its prefix and suffix.
+    pub fn operator(&self) -> OperatorName {
+        self.operator
+    }
+
+    /// The key as written.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The values as written.
+    pub fn raw_values(&self) -> &[Box<str>] {
+        &self.raw_values
+    }
+
+    /// The values parsed for the operator.
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// Where the key is written.
+    pub fn location(&self) -> Location {
+        self.location
+    }
 }

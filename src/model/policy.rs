@@ -47,9 +47,21 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternText {
     /// The pattern as written.
-    pub text: Box<str>,
+    pub(crate) text: Box<str>,
     /// Where it is written.
-    pub location: Location,
+    pub(crate) location: Location,
+}
+
+impl PatternText {
+    /// The pattern as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where it is written.
+    pub fn location(&self) -> Location {
+        self.location
+    }
 }
 
 /// The action part of a statement.
@@ -94,38 +106,112 @@ impl ResourceClause {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Principal {
     /// `"*"`: everyone.
-    pub any: bool,
+    pub(crate) any: bool,
     /// `RAM` entries: ARNs of accounts (`acs:ram::A:root`), users and roles.
-    pub ram: Vec<Box<str>>,
+    pub(crate) ram: Vec<Box<str>>,
     /// `Service` entries such as `ecs.aliyuncs.com`.
-    pub service: Vec<Box<str>>,
+    pub(crate) service: Vec<Box<str>>,
     /// `Federated` entries: identity provider ARNs.
-    pub federated: Vec<Box<str>>,
+    pub(crate) federated: Vec<Box<str>>,
     /// Bare account or user ids (bucket policies).
-    pub ids: Vec<Box<str>>,
+    pub(crate) ids: Vec<Box<str>>,
     /// Where it is written.
-    pub location: Location,
+    pub(crate) location: Location,
+}
+
+impl Principal {
+    /// Whether it is `"*"`: everyone.
+    pub fn any(&self) -> bool {
+        self.any
+    }
+
+    /// `RAM` entries: ARNs of accounts (`acs:ram::A:root`), users and roles.
+    pub fn ram(&self) -> &[Box<str>] {
+        &self.ram
+    }
+
+    /// `Service` entries such as `ecs.aliyuncs.com`.
+    pub fn service(&self) -> &[Box<str>] {
+        &self.service
+    }
+
+    /// `Federated` entries: identity provider ARNs.
+    pub fn federated(&self) -> &[Box<str>] {
+        &self.federated
+    }
+
+    /// Bare account or user ids (bucket policies).
+    pub fn ids(&self) -> &[Box<str>] {
+        &self.ids
+    }
+
+    /// Where it is written.
+    pub fn location(&self) -> Location {
+        self.location
+    }
 }
 
 /// One checked statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
     /// 0-based index in the `Statement` array.
-    pub index: usize,
+    pub(crate) index: usize,
     /// The `Sid`, if any.
-    pub sid: Option<Arc<str>>,
+    pub(crate) sid: Option<Arc<str>>,
     /// `Allow` or `Deny`.
-    pub effect: Effect,
+    pub(crate) effect: Effect,
     /// `Action` or `NotAction`.
-    pub action: ActionClause,
+    pub(crate) action: ActionClause,
     /// `Resource` or `NotResource`; absent only in trust policies.
-    pub resource: Option<ResourceClause>,
+    pub(crate) resource: Option<ResourceClause>,
     /// `Principal`; present only in resource-based policies.
-    pub principal: Option<Principal>,
+    pub(crate) principal: Option<Principal>,
     /// The conditions, all of which must hold (shared with compiled sets).
-    pub conditions: Arc<[Condition]>,
+    pub(crate) conditions: Arc<[Condition]>,
     /// Where the statement's `{` is.
-    pub location: Location,
+    pub(crate) location: Location,
+}
+
+impl Statement {
+    /// 0-based index in the `Statement` array.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The `Sid`, if any.
+    pub fn sid(&self) -> Option<&Arc<str>> {
+        self.sid.as_ref()
+    }
+
+    /// `Allow` or `Deny`.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// `Action` or `NotAction`.
+    pub fn action(&self) -> &ActionClause {
+        &self.action
+    }
+
+    /// `Resource` or `NotResource`; absent only in trust policies.
+    pub fn resource(&self) -> Option<&ResourceClause> {
+        self.resource.as_ref()
+    }
+
+    /// `Principal`; present only in resource-based policies.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// The conditions, all of which must hold.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Where the statement's `{` is.
+    pub fn location(&self) -> Location {
+        self.location
+    }
 }
 
 /// One checked policy document.

@@ -460,12 +460,12 @@ pub fn evaluate(condition: &Condition, request: &RefRequest) -> Outcome {
         test,
         negated,
         if_exists,
-    } = written(&condition.operator.to_string());
-    let values = request.values(&condition.key);
+    } = written(&condition.operator().to_string());
+    let values = request.values(condition.key());
     let present = !values.is_empty();
     if family == Family::Null {
         // `"true"`: the key must be absent; `"false"`: it must be present.
-        let [flag] = condition.raw_values.as_slice() else {
+        let [flag] = condition.raw_values() else {
             panic!("reference: Null takes one value")
         };
         return match &**flag {
@@ -482,7 +482,7 @@ pub fn evaluate(condition: &Condition, request: &RefRequest) -> Outcome {
     // A request value that does not parse makes the whole condition undecidable.
     let mut matched = Vec::new();
     for value in values {
-        match positive(family, test, value, &condition.raw_values) {
+        match positive(family, test, value, condition.raw_values()) {
             Some(m) => matched.push(m),
             None => return Outcome::Undecidable,
         }
@@ -505,35 +505,35 @@ pub type ErrorKey = (String, usize, String, String);
 /// order, stopping at the first false one; an undecidable condition is recorded and counts as
 /// true in a `Deny`, false in an `Allow`.
 pub fn applies(policy: &str, statement: &Statement, request: &RefRequest, errors: &mut Vec<ErrorKey>) -> bool {
-    let (patterns, not) = match &statement.action {
+    let (patterns, not) = match &statement.action() {
         ActionClause::Action(p) => (p, false),
         ActionClause::NotAction(p) => (p, true),
     };
-    if patterns.iter().any(|p| like_ignore_case(&p.text, &request.action)) == not {
+    if patterns.iter().any(|p| like_ignore_case(p.text(), &request.action)) == not {
         return false;
     }
     // A trust policy's statements have no resource part (SPEC §1): the resource is the role.
-    if let Some(resource) = &statement.resource {
+    if let Some(resource) = &statement.resource() {
         let (patterns, not) = match resource {
             ResourceClause::Resource(p) => (p, false),
             ResourceClause::NotResource(p) => (p, true),
         };
-        if patterns.iter().any(|p| like(&p.text, &request.resource)) == not {
+        if patterns.iter().any(|p| like(p.text(), &request.resource)) == not {
             return false;
         }
     }
-    for condition in statement.conditions.iter() {
+    for condition in statement.conditions().iter() {
         match evaluate(condition, request) {
             Outcome::True => {}
             Outcome::False => return false,
             Outcome::Undecidable => {
                 errors.push((
                     policy.to_owned(),
-                    statement.index,
-                    condition.operator.to_string(),
-                    condition.key.to_string(),
+                    statement.index(),
+                    condition.operator().to_string(),
+                    condition.key().to_string(),
                 ));
-                if statement.effect == Effect::Allow {
+                if statement.effect() == Effect::Allow {
                     return false;
                 }
             }
@@ -570,8 +570,8 @@ pub fn reference_where(policies: &[Policy], request: &RefRequest, keep: impl Fn(
     for policy in policies {
         for statement in policy.statements() {
             if keep(statement) && applies(policy.name(), statement, request, &mut errors) {
-                let id = (policy.name().to_owned(), statement.index);
-                match statement.effect {
+                let id = (policy.name().to_owned(), statement.index());
+                match statement.effect() {
                     Effect::Allow => allows.push(id),
                     Effect::Deny => denies.push(id),
                 }
