@@ -14,7 +14,7 @@ pub mod cli;
 pub use eval::chain::{Layer, Note, Step};
 pub use eval::condition::Outcome;
 pub use eval::response::{
-    ConditionError, ConditionMiss, Decision, Detail, Explanation, NearMiss, Response, StatementRef,
+    ConditionError, ConditionMiss, Decision, Detail, Explanation, NearMiss, Response, StatementRef, Unmet,
 };
 pub use eval::set::{CompiledPolicySet, DuplicatePolicyName, PolicySet};
 pub use eval::store::{CompileOptions, Store};

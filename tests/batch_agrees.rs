@@ -199,13 +199,21 @@ fn run(args: &[String]) -> Output {
         .unwrap()
 }
 
-/// The parts of an answer compared: decision, layer, deciding statements, condition errors.
+/// The parts of an answer compared: decision, layer, deciding statements, condition errors (the
+/// structured part of each: the command line words the message).
 fn answer(value: &Value) -> Value {
+    let errors: Vec<Value> = value
+        .get("errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|e| json!({"statement": e["statement"], "operator": e["operator"], "key": e["key"], "value": e["value"]}))
+        .collect();
     json!({
         "decision": value["decision"],
         "layer": value["layer"],
         "deciding": value["deciding"],
-        "errors": value.get("errors").cloned().unwrap_or_else(|| json!([])),
+        "errors": errors,
     })
 }
 
@@ -262,11 +270,16 @@ fn check_batch(account: &GenAccount, lines: &[Line], dir: &Path) -> Result<Vec<V
         );
         prop_assert_eq!(brief.deciding(), full.deciding(), "{}", story(i));
         prop_assert_eq!(brief.errors(), full.errors(), "{}", story(i));
+        let errors: Vec<Value> = brief
+            .errors()
+            .iter()
+            .map(|e| json!({"statement": e.statement, "operator": e.operator, "key": e.key, "value": e.value}))
+            .collect();
         library.push(answer(&json!({
             "decision": brief.decision(),
             "layer": brief.layer(),
             "deciding": brief.deciding(),
-            "errors": brief.errors(),
+            "errors": errors,
         })));
     }
 

@@ -594,7 +594,7 @@ proptest! {
                 prop_assert!(started.elapsed() < TIME_LIMIT);
                 prop_assert_eq!(response.deciding().is_empty(), response.decision() == Decision::ImplicitDeny);
                 for e in response.errors() {
-                    prop_assert!(!e.message.is_empty());
+                    prop_assert!(!e.expected.is_empty());
                 }
             }
             Err(e) => prop_assert!(!e.to_string().is_empty()),

@@ -67,7 +67,7 @@ fn library(policies: &[Policy], request: &GenRequest, seen: &RefRequest) -> Resu
         let w = written(&e.operator);
         prop_assert!(seen.values(&e.key).iter().any(|v| **v == *e.value), "{e:?}");
         prop_assert!(positive(w.family, w.test, &e.value, &[]).is_none(), "{e:?}");
-        prop_assert!(!e.message.is_empty());
+        prop_assert!(!e.expected.is_empty());
     }
     Ok(Verdict {
         decision: response.decision(),

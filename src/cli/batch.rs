@@ -5,11 +5,12 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use serde::Serialize;
 
+use super::explain::{condition_errors_out, ConditionErrorOut};
 use super::setup::Setup;
 use super::{render, Exit};
 use crate::read::diagnostic::{visible, LineIndex};
 use crate::read::json::{self, CowStr, Value};
-use crate::{ConditionError, Decision, Detail, Layer, StatementRef};
+use crate::{Decision, Detail, Layer, StatementRef};
 
 /// Longest request line accepted, in bytes, not counting its line ending (`\n` or `\r\n`).
 const MAX_LINE: usize = 1024 * 1024;
@@ -20,8 +21,8 @@ struct Decided<'a> {
     decision: Decision,
     layer: Layer,
     deciding: &'a [StatementRef],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [ConditionError],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<ConditionErrorOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -473,7 +474,7 @@ fn decide(setup: &Setup, line: &[u8], number: usize, now: &str, out: &mut Vec<u8
         decision: response.decision(),
         layer: response.layer(),
         deciding: response.deciding(),
-        errors: response.errors(),
+        errors: condition_errors_out(response.errors()),
     };
     serde_json::to_writer(&mut *out, &decided).map_err(|e| format!("cannot write the output: {e}"))?;
     out.write_all(b"\n")

@@ -6,12 +6,15 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::explain::{describe, near_miss_reasons, note};
+use super::explain::{
+    condition_error_message, condition_errors_out, describe, near_miss_reasons, near_misses_out, note,
+    ConditionErrorOut, NearMissOut,
+};
 use super::input::{add_context_file, add_context_pairs};
 use super::render::printable;
 use super::setup::{report_setup_error, Setup};
 use super::{render, Exit, Format};
-use crate::{Caller, Decision, Detail, Explanation, NearMiss, Request, Response, StatementRef};
+use crate::{Caller, Decision, Detail, Explanation, Request, Response, StatementRef};
 
 /// Arguments of `ram-policy check`.
 #[derive(Debug, Args)]
@@ -91,11 +94,11 @@ struct Output<'a> {
     principal: Option<PrincipalOut>,
     request: RequestOut<'a>,
     deciding: &'a [StatementRef],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    near_misses: &'a [NearMiss],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    near_misses: Vec<NearMissOut<'a>>,
     steps: &'a [crate::Step],
     notes: Vec<String>,
-    errors: &'a [crate::ConditionError],
+    errors: Vec<ConditionErrorOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     policies: Vec<PolicyOut<'a>>,
 }
@@ -202,10 +205,10 @@ fn write_json(
             resource_group: request.resource_group(),
         },
         deciding: response.deciding(),
-        near_misses: explanation.near_misses(),
+        near_misses: near_misses_out(explanation.near_misses()),
         steps: explanation.steps(),
         notes: explanation.notes().iter().map(note).collect(),
-        errors: response.errors(),
+        errors: condition_errors_out(response.errors()),
         policies: policies
             .iter()
             .map(|(name, file, statements)| PolicyOut {
@@ -301,7 +304,7 @@ fn write_text(out: &mut dyn Write, request: &Request, response: &Response) -> st
             "  warning: {:?} {}: {}",
             e.statement.effect,
             describe(&e.statement),
-            printable(&e.message)
+            printable(&condition_error_message(e))
         )?;
     }
     Ok(())

@@ -2,8 +2,11 @@
 //! notes. The library returns structured reasons; this edge words them. Every piece of user
 //! text passes through [`printable`], so no name can move the cursor or forge a line.
 
+use serde::Serialize;
+
 use super::render::printable;
-use crate::{NearMiss, Note, StatementRef};
+use crate::read::diagnostic::visible;
+use crate::{ConditionError, ConditionMiss, Effect, NearMiss, Note, StatementRef, Unmet};
 
 /// `policy statement 2 (Sid `x`) at file:line:col`.
 pub(crate) fn describe(s: &StatementRef) -> String {
@@ -43,7 +46,7 @@ pub(crate) fn near_miss_reasons(m: &NearMiss, resource: &str) -> Vec<String> {
     reasons.extend(
         m.failed_conditions
             .iter()
-            .map(|c| format!("{} {}: {}", c.operator, printable(&c.key), printable(&c.reason))),
+            .map(|c| format!("{} {}: {}", c.operator, printable(&c.key), printable(&miss_reason(c)))),
     );
     reasons
 }
@@ -77,4 +80,112 @@ pub(crate) fn note(note: &Note) -> String {
         ),
         Note::NoCaller => "the request names no caller, so no identity policies were evaluated".into(),
     }
+}
+
+/// Why a condition of a near miss does not hold, in words.
+pub(crate) fn miss_reason(c: &ConditionMiss) -> String {
+    match &c.unmet {
+        Unmet::Absent => format!("the request has no `{}`", c.key),
+        Unmet::Undecidable { value } => format!("the request value `{}` is not {}", visible(value), c.expected),
+        _ => format!(
+            "the request's `{}` is {}, which does not satisfy `{}` {}",
+            c.key,
+            c.request_values
+                .iter()
+                .map(|v| format!("`{}`", visible(v)))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            c.operator,
+            c.policy_values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
+}
+
+/// A condition error, in words: what did not parse and how it was handled.
+pub(crate) fn condition_error_message(e: &ConditionError) -> String {
+    let handled = match e.statement.effect {
+        Effect::Deny => "counted as matching, so the Deny still applies",
+        _ => "counted as not matching, so the Allow does not apply",
+    };
+    format!(
+        "request value `{}` of `{}` is not {}; the condition was {handled}",
+        visible(&e.value),
+        e.key,
+        e.expected
+    )
+}
+
+/// A condition error as the JSON outputs show it (documented in the README; keep it stable).
+#[derive(Serialize)]
+pub(crate) struct ConditionErrorOut<'a> {
+    statement: &'a StatementRef,
+    operator: &'a str,
+    key: &'a str,
+    value: &'a str,
+    message: String,
+}
+
+/// The JSON form of condition errors.
+pub(crate) fn condition_errors_out(errors: &[ConditionError]) -> Vec<ConditionErrorOut<'_>> {
+    errors
+        .iter()
+        .map(|e| ConditionErrorOut {
+            statement: &e.statement,
+            operator: &e.operator,
+            key: &e.key,
+            value: &e.value,
+            message: condition_error_message(e),
+        })
+        .collect()
+}
+
+/// A near miss as `check --format json` shows it (documented in the README; keep it stable).
+#[derive(Serialize)]
+pub(crate) struct NearMissOut<'a> {
+    statement: &'a StatementRef,
+    action_matches: bool,
+    resource_matches: bool,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    resource_patterns: &'a [Box<str>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principal_matches: Option<bool>,
+    failed_conditions: Vec<ConditionMissOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ConditionMissOut<'a> {
+    operator: &'a str,
+    key: &'a str,
+    policy_values: &'a [Box<str>],
+    request_values: &'a [Box<str>],
+    reason: String,
+}
+
+/// The JSON form of near misses.
+pub(crate) fn near_misses_out(misses: &[NearMiss]) -> Vec<NearMissOut<'_>> {
+    misses
+        .iter()
+        .map(|m| NearMissOut {
+            statement: &m.statement,
+            action_matches: m.action_matches,
+            resource_matches: m.resource_matches,
+            resource_patterns: &m.resource_patterns,
+            principal_matches: m.principal_matches,
+            failed_conditions: m
+                .failed_conditions
+                .iter()
+                .map(|c| ConditionMissOut {
+                    operator: &c.operator,
+                    key: &c.key,
+                    policy_values: &c.policy_values,
+                    request_values: &c.request_values,
+                    reason: miss_reason(c),
+                })
+                .collect(),
+        })
+        .collect()
 }

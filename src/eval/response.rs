@@ -62,8 +62,9 @@ pub struct StatementRef {
 }
 
 /// A condition that could not be decided because a request value does not parse for its
-/// operator (SPEC §3). It was handled fail-closed: true in a `Deny`, false in an `Allow`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// operator (SPEC §3). It was handled fail-closed: true in a `Deny`, false in an `Allow`
+/// (`statement.effect` says which). The command line words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionError {
     /// The statement holding the condition.
     pub statement: StatementRef,
@@ -73,8 +74,8 @@ pub struct ConditionError {
     pub key: Box<str>,
     /// The request value that does not parse.
     pub value: Box<str>,
-    /// What went wrong and how it was handled.
-    pub message: String,
+    /// What the operator reads its values as (`an IP address or network`, ...).
+    pub expected: &'static str,
 }
 
 /// The outcome of basic evaluation of one layer: the decision, the statements that decided it
@@ -90,8 +91,9 @@ pub(crate) struct Basic {
     pub errors: Vec<ConditionError>,
 }
 
-/// Why an `Allow` statement did not apply to a request: for explanations of a deny.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Why an `Allow` statement did not apply to a request: for explanations of a deny. Structured:
+/// the command line words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NearMiss {
     /// The statement.
     pub statement: StatementRef,
@@ -101,17 +103,15 @@ pub struct NearMiss {
     pub resource_matches: bool,
     /// When the resource does not match: the statement's resource patterns, as written
     /// (prefixed with `not ` for `NotResource`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resource_patterns: Vec<Box<str>>,
     /// Whether its `Principal` names the caller (resource-based policies only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub principal_matches: Option<bool>,
     /// The conditions that do not hold, each with the reason.
     pub failed_conditions: Vec<ConditionMiss>,
 }
 
 /// A condition that does not hold for a request, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionMiss {
     /// The operator as written.
     pub operator: String,
@@ -121,8 +121,25 @@ pub struct ConditionMiss {
     pub policy_values: Vec<Box<str>>,
     /// The request's values of the key (empty when the request does not have it).
     pub request_values: Vec<Box<str>>,
-    /// Why it does not hold, in words.
-    pub reason: String,
+    /// Why it does not hold.
+    pub unmet: Unmet,
+    /// What the operator reads its values as (`an IP address or network`, ...).
+    pub expected: &'static str,
+}
+
+/// Why a condition does not hold for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unmet {
+    /// The request has no value for the key.
+    Absent,
+    /// The request's values do not satisfy the operator and the policy's values.
+    Unsatisfied,
+    /// A request value does not parse for the operator: the condition cannot be decided.
+    Undecidable {
+        /// The value.
+        value: Box<str>,
+    },
 }
 
 /// How much of an answer [`crate::Store::authorize`] computes.

@@ -8,7 +8,8 @@ use crate::eval::condition::Outcome;
 use crate::eval::index::{ActionIndex, Bucket};
 use crate::eval::parallel::map_in_parallel;
 use crate::eval::response::{
-    Basic, ConditionError, ConditionMiss, Decision, Detail, Explanation, NearMiss, Response, StatementRef, NEAR_MISSES,
+    Basic, ConditionError, ConditionMiss, Decision, Detail, Explanation, NearMiss, Response, StatementRef, Unmet,
+    NEAR_MISSES,
 };
 use crate::model::caller::Caller;
 use crate::model::condition::Condition;
@@ -383,37 +384,19 @@ impl CompiledPolicySet {
 /// Why `condition` does not hold for `request`, or `None` when it holds.
 fn condition_miss(condition: &Condition, request: &Request) -> Option<ConditionMiss> {
     let values = request.context().get(&condition.key);
-    let reason = match condition.evaluate(request.context()) {
+    let unmet = match condition.evaluate(request.context()) {
         Outcome::True => return None,
-        Outcome::False if values.is_empty() => format!("the request has no `{}`", condition.key),
-        Outcome::False => format!(
-            "the request's `{}` is {}, which does not satisfy `{}` {}",
-            condition.key,
-            values
-                .iter()
-                .map(|v| format!("`{}`", crate::read::diagnostic::visible(v.text())))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            condition.operator,
-            condition
-                .raw_values
-                .iter()
-                .map(|v| format!("`{v}`"))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ),
-        Outcome::Undecidable { value } => format!(
-            "the request value `{}` is not {}",
-            crate::read::diagnostic::visible(&value),
-            condition.operator.operator.family().expected()
-        ),
+        Outcome::False if values.is_empty() => Unmet::Absent,
+        Outcome::False => Unmet::Unsatisfied,
+        Outcome::Undecidable { value } => Unmet::Undecidable { value },
     };
     Some(ConditionMiss {
         operator: condition.operator.to_string(),
         key: condition.key.clone(),
         policy_values: condition.raw_values.clone(),
         request_values: values.iter().map(|v| Box::from(v.text())).collect(),
-        reason,
+        unmet,
+        expected: condition.operator.operator.family().expected(),
     })
 }
 
@@ -480,21 +463,12 @@ impl CompiledStatement {
     }
 
     fn condition_error(&self, condition: &Condition, value: Box<str>) -> ConditionError {
-        let handled = match self.effect {
-            Effect::Deny => "counted as matching, so the Deny still applies",
-            Effect::Allow => "counted as not matching, so the Allow does not apply",
-        };
         ConditionError {
             statement: self.reference.clone(),
             operator: condition.operator.to_string(),
             key: condition.key.clone(),
-            message: format!(
-                "request value `{}` of `{}` is not {}; the condition was {handled}",
-                crate::read::diagnostic::visible(&value),
-                condition.key,
-                condition.operator.operator.family().expected()
-            ),
             value,
+            expected: condition.operator.operator.family().expected(),
         }
     }
 }
