@@ -28,7 +28,8 @@ fn compile(w: &workload::Workload) -> CompiledPolicySet {
         .policies
         .iter()
         .map(|p| Policy::parse(&p.name, &p.to_json()).unwrap())
-        .collect::<Result<_, _>>().unwrap();
+        .collect::<Result<_, _>>()
+        .unwrap();
     set.compile()
 }
 
@@ -134,7 +135,8 @@ mod wildcard {
         );
         let set = [Policy::parse("p", &text).unwrap()]
             .into_iter()
-            .collect::<Result<PolicySet, _>>().unwrap()
+            .collect::<Result<PolicySet, _>>()
+            .unwrap()
             .compile();
         let request = Request::builder("oss:GetObject")
             .resource("a".repeat(len))

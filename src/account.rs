@@ -344,7 +344,9 @@ fn is_service_name(name: &str) -> bool {
     name.strip_suffix(".aliyuncs.com").is_some_and(|code| {
         !code.is_empty()
             && !code.starts_with('.')
-            && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
     })
 }
 

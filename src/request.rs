@@ -180,11 +180,21 @@ impl RequestBuilder {
     /// Checks the request and prepares it for evaluation. `acs:CurrentTime` defaults to now.
     pub fn build(self) -> Result<Request, RequestError> {
         if self.action.len() > limits::ACTION_BYTES {
-            return Err(too_large("the action", self.action.len(), limits::ACTION_BYTES, "bytes"));
+            return Err(too_large(
+                "the action",
+                self.action.len(),
+                limits::ACTION_BYTES,
+                "bytes",
+            ));
         }
         check_action(&self.action)?;
         if self.resource.len() > limits::RESOURCE_BYTES {
-            return Err(too_large("the resource", self.resource.len(), limits::RESOURCE_BYTES, "bytes"));
+            return Err(too_large(
+                "the resource",
+                self.resource.len(),
+                limits::RESOURCE_BYTES,
+                "bytes",
+            ));
         }
         check_resource(&self.resource)?;
         if let Some(group) = &self.resource_group {

@@ -826,7 +826,10 @@ mod tests {
         let text = format!(
             r#"{{"Version": "1", "Statement": [{}]}}"#,
             (0..3000)
-                .map(|i| format!(r#"{{"Effect": "{}", "Action": "ecs:A{i}", "Resource": "*"}}"#, if i % 2 == 0 { "Deny" } else { "Allow" }))
+                .map(|i| format!(
+                    r#"{{"Effect": "{}", "Action": "ecs:A{i}", "Resource": "*"}}"#,
+                    if i % 2 == 0 { "Deny" } else { "Allow" }
+                ))
                 .collect::<Vec<_>>()
                 .join(",")
         );
@@ -838,15 +841,30 @@ mod tests {
 
     #[test]
     fn f9_policy_names_are_unique_in_a_set() {
-        let a = Policy::from_bytes("p", "a/p.json", crate::PolicyKind::Identity, br#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#).unwrap();
-        let b = Policy::from_bytes("p", "b/p.json", crate::PolicyKind::Identity, br#"{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "ecs:*", "Resource": "*"}]}"#).unwrap();
+        let a = Policy::from_bytes(
+            "p",
+            "a/p.json",
+            crate::PolicyKind::Identity,
+            br#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        let b = Policy::from_bytes(
+            "p",
+            "b/p.json",
+            crate::PolicyKind::Identity,
+            br#"{"Version": "1", "Statement": [{"Effect": "Deny", "Action": "ecs:*", "Resource": "*"}]}"#,
+        )
+        .unwrap();
         let mut set = PolicySet::new();
         set.add(a.clone()).unwrap();
         // The very same policy again (a user's and its group's attachment) is kept once.
         set.add(a.clone()).unwrap();
         assert_eq!(set.policies().len(), 1);
         let err = set.add(b.clone()).unwrap_err();
-        assert!(err.to_string().contains("a/p.json") && err.to_string().contains("b/p.json"), "{err}");
+        assert!(
+            err.to_string().contains("a/p.json") && err.to_string().contains("b/p.json"),
+            "{err}"
+        );
         assert!([a, b].into_iter().collect::<Result<PolicySet, _>>().is_err());
     }
 

@@ -144,7 +144,8 @@ pub fn parse_network(text: &str) -> Option<IpNet> {
     // (which refuses them) and the prefix is checked here.
     let (address, prefix) = text.split_once('/')?;
     let address: IpAddr = address.parse().ok()?;
-    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) || (prefix.len() > 1 && prefix.starts_with('0')) {
+    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) || (prefix.len() > 1 && prefix.starts_with('0'))
+    {
         return None;
     }
     let prefix: u8 = prefix.parse().ok()?;
@@ -195,7 +196,13 @@ mod tests {
             assert_eq!(parse_address(bad), None, "{bad}");
             assert_eq!(parse_network(bad), None, "{bad}");
         }
-        for bad in ["10.0.0.01/32", "10.0.0.0/08", "10.0.0.0/008", "2001:db8::/032", "010.0.0.0/8"] {
+        for bad in [
+            "10.0.0.01/32",
+            "10.0.0.0/08",
+            "10.0.0.0/008",
+            "2001:db8::/032",
+            "010.0.0.0/8",
+        ] {
             assert_eq!(parse_network(bad), None, "{bad}");
         }
         assert!(parse_network("10.0.0.0/0").is_some());

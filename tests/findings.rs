@@ -230,7 +230,15 @@ fn f5_resource_policies_never_name_or_apply_to_roles() {
 }"#,
     );
     let o = run(
-        &["check", "--account", &account, "--principal", "user/nobody", "--action", "ram:DeleteRole"],
+        &[
+            "check",
+            "--account",
+            &account,
+            "--principal",
+            "user/nobody",
+            "--action",
+            "ram:DeleteRole",
+        ],
         None,
     );
     assert_eq!(status(&o), 2, "{}", stdout(&o));
@@ -296,7 +304,10 @@ fn f7_the_evaluation_derives_acs_principal_arn() {
     let bob = account.caller("user/bob").unwrap();
     let chain = account.chain(&bob, None, &[]).unwrap();
     let plain = Request::builder("ecs:StartInstance").build().unwrap();
-    assert_eq!(chain.decide(&plain), (Decision::ExplicitDeny, Layer::AccountLevelIdentityBasedPolicy));
+    assert_eq!(
+        chain.decide(&plain),
+        (Decision::ExplicitDeny, Layer::AccountLevelIdentityBasedPolicy)
+    );
     assert_eq!(chain.evaluate(&plain).decision, Decision::ExplicitDeny);
     assert_eq!(chain.evaluate_brief(&plain).decision, Decision::ExplicitDeny);
     // A value set by hand does not win over the caller the evaluation knows.
@@ -321,11 +332,21 @@ fn f9_two_policies_of_one_name_are_an_error() {
     std::fs::create_dir_all(dir.join("b")).unwrap();
     let a = write(&dir.join("a"), "p.json", ALLOW);
     let b = write(&dir.join("b"), "p.json", DENY);
-    let o = run(&["check", "--policy", &a, "--policy", &b, "--action", "ecs:StartInstance"], None);
+    let o = run(
+        &["check", "--policy", &a, "--policy", &b, "--action", "ecs:StartInstance"],
+        None,
+    );
     assert_eq!(status(&o), 2, "{}", stdout(&o));
-    assert!(stderr(&o).contains("two different policies named `p`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("two different policies named `p`"),
+        "{}",
+        stderr(&o)
+    );
     // The same file twice is the same policy: kept once.
-    let o = run(&["check", "--policy", &a, "--policy", &a, "--action", "ecs:StartInstance"], None);
+    let o = run(
+        &["check", "--policy", &a, "--policy", &a, "--action", "ecs:StartInstance"],
+        None,
+    );
     assert_eq!(status(&o), 0, "{}", stderr(&o));
 }
 
@@ -340,7 +361,15 @@ fn principals_are_checked_strictly() {
         ("service/.aliyuncs.com", "invalid service principal"),
     ] {
         let o = run(
-            &["check", "--account", &account, "--principal", principal, "--action", "ecs:StartInstance"],
+            &[
+                "check",
+                "--account",
+                &account,
+                "--principal",
+                principal,
+                "--action",
+                "ecs:StartInstance",
+            ],
             None,
         );
         assert_eq!(status(&o), 2, "{principal}: {}", stdout(&o));
@@ -359,8 +388,23 @@ fn principals_are_checked_strictly() {
         None,
     );
     assert_eq!(status(&o), 1, "{}", stderr(&o));
-    let bad = write(&dir, "bad-id.json", r#"{"account_id": "1", "users": {"u": {"id": "12ab"}}}"#);
-    let o = run(&["check", "--account", &bad, "--principal", "user/u", "--action", "ecs:StartInstance"], None);
+    let bad = write(
+        &dir,
+        "bad-id.json",
+        r#"{"account_id": "1", "users": {"u": {"id": "12ab"}}}"#,
+    );
+    let o = run(
+        &[
+            "check",
+            "--account",
+            &bad,
+            "--principal",
+            "user/u",
+            "--action",
+            "ecs:StartInstance",
+        ],
+        None,
+    );
     assert_eq!(status(&o), 2);
     assert!(stderr(&o).contains("user id `12ab` is not numeric"), "{}", stderr(&o));
 }

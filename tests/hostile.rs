@@ -83,8 +83,13 @@ fn million_character_strings() {
     )
     .unwrap();
     // A request resource is at most 4 KiB (SPEC §4): a million characters are refused.
-    let refused = Request::builder("ecs:DescribeInstances").resource(long.clone() + "b").build();
-    assert!(refused.unwrap_err().to_string().contains("over the limit of 4096 bytes"));
+    let refused = Request::builder("ecs:DescribeInstances")
+        .resource(long.clone() + "b")
+        .build();
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("over the limit of 4096 bytes"));
     let request = Request::builder("ecs:DescribeInstances")
         .resource("a".repeat(4095) + "b")
         .build()
@@ -192,7 +197,10 @@ fn a_million_context_values() {
         b = b.context("my:k", format!("v{i}"));
     }
     let e = b.build().unwrap_err().to_string();
-    assert!(e.contains("the context is 1000000 values, over the limit of 10000 values"), "{e}");
+    assert!(
+        e.contains("the context is 1000000 values, over the limit of 10000 values"),
+        "{e}"
+    );
     let mut b = Request::builder("ecs:Start");
     for i in 0..1_001 {
         b = b.context(format!("my:k{i}"), "v");

@@ -112,7 +112,11 @@ fn run(docs: &[Doc], request: &GenRequest) -> Result<Seen, TestCaseError> {
                 .unwrap_or_else(|e| panic!("the generator wrote an invalid policy:\n{text}\n{e}"))
         })
         .collect();
-    let compiled = policies.into_iter().collect::<Result<PolicySet, _>>().unwrap().compile();
+    let compiled = policies
+        .into_iter()
+        .collect::<Result<PolicySet, _>>()
+        .unwrap()
+        .compile();
     let built = build(request);
     let response = compiled.authorize(&built);
     prop_assert_eq!(

@@ -50,7 +50,11 @@ fn compiled_10k_statement_set_fits_in_10_mib() {
     let texts: Vec<(String, String)> = w.policies.iter().map(|p| (p.name.clone(), p.to_json())).collect();
     let before = LIVE.load(Ordering::Relaxed);
     let compiled = {
-        let set: PolicySet = texts.iter().map(|(n, t)| Policy::parse(n, t).unwrap()).collect::<Result<_, _>>().unwrap();
+        let set: PolicySet = texts
+            .iter()
+            .map(|(n, t)| Policy::parse(n, t).unwrap())
+            .collect::<Result<_, _>>()
+            .unwrap();
         set.compile()
         // The policy set itself is dropped here: the compiled set keeps what it needs.
     };
