@@ -1,5 +1,7 @@
 //! Hostile input: every document and request here gets a clear error or a correct decision,
-//! promptly and within bounded memory — never a panic, a hang, or an error turned into Allow.
+//! within bounded memory — never a panic, a hang, or an error turned into Allow. These tests
+//! check answers, not time: how long the worst of them take is measured by the benchmarks
+//! (`benches/worst.rs`, `benches/engine.rs`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,19 +10,10 @@
     missing_docs
 )]
 
-use std::time::{Duration, Instant};
-
 use ram_policy::{Decision, Policy, PolicyKind, PolicySet, Request, MAX_DOCUMENT_BYTES};
 
-/// Generous: these run in debug builds on a loaded 2-core machine. The point is "promptly",
-/// not a benchmark: a quadratic or exponential path would take minutes.
-const PROMPTLY: Duration = Duration::from_secs(5);
-
 fn read(bytes: &[u8]) -> Result<Policy, ram_policy::PolicyErrors> {
-    let start = Instant::now();
-    let result = Policy::from_bytes("hostile", "hostile.json", PolicyKind::Identity, bytes);
-    assert!(start.elapsed() < PROMPTLY, "reading took {:?}", start.elapsed());
-    result
+    Policy::from_bytes("hostile", "hostile.json", PolicyKind::Identity, bytes)
 }
 
 fn first_error(bytes: &[u8]) -> String {
