@@ -220,3 +220,79 @@ fn a_million_context_values() {
     assert_eq!(response.decision, Decision::ExplicitDeny);
     assert_eq!(response.errors.len(), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The benchmark's worst cases (`benches/worst.rs` times them; here, only their answers count)
+// ---------------------------------------------------------------------------------------------
+
+#[path = "../benches/worst_cases.rs"]
+mod worst_cases;
+
+/// Reads worst case `name`, checks that it is within the limits (SPEC §1, §4), and that the fast
+/// path, the explained evaluation and the chain (for a known caller) all decide what it must.
+/// The cases that match every pattern against every request value take minutes at the limits
+/// (the benchmark shows it): they get a request of a few values here.
+fn worst_case(name: &str) {
+    let case = worst_cases::case(name, worst_cases::Scale::Small);
+    assert!(
+        case.document.len() <= MAX_DOCUMENT_BYTES,
+        "{name}: {} bytes",
+        case.document.len()
+    );
+    let policy = read(case.document.as_bytes()).unwrap();
+    assert!(policy.statements().len() <= ram_policy::MAX_STATEMENTS);
+    let request = case.request.build().unwrap();
+    let set = PolicySet::from(policy).compile();
+    assert_eq!(set.decide(&request), case.expected, "{name}: decide");
+    let response = set.authorize(&request);
+    assert_eq!(response.decision, case.expected, "{name}: authorize");
+    assert!(response.errors.is_empty(), "{name}: {:?}", response.errors);
+    let chain = ram_policy::Chain::new(set).with_caller(ram_policy::Caller::User {
+        account: "123456789012".into(),
+        name: "alice".into(),
+        id: None,
+    });
+    assert_eq!(chain.evaluate(&request).decision, case.expected, "{name}: chain");
+}
+
+macro_rules! worst_cases {
+    ($($name:ident)*) => {
+        $(
+            #[test]
+            fn $name() {
+                worst_case(stringify!($name));
+            }
+        )*
+
+        #[test]
+        fn every_worst_case_is_tested() {
+            let tested = [$(stringify!($name)),*];
+            assert_eq!(tested.as_slice(), worst_cases::NAMES);
+        }
+    };
+}
+
+mod worst {
+    use super::worst_case;
+    use super::worst_cases;
+
+    worst_cases! {
+        resource_question_runs
+        resource_alternations
+        resource_residues
+        resource_many_segments
+        resource_literal_near_miss
+        resource_non_ascii_alternations
+        resource_non_ascii_residues
+        action_alternations
+        action_residues
+        string_like_suffix_hex
+        string_like_many_short
+        statements_string_equals
+        statements_string_like
+        for_all_values_string_equals
+        for_any_value_string_like
+        ip_address_many_networks
+        numeric_huge_decimals
+    }
+}
