@@ -341,7 +341,7 @@ impl Condition {
                 Test::EqualsIgnoreCase => policy.iter().any(|p| p.eq_ignore_ascii_case(text)),
                 _ => policy.iter().any(|p| &**p == text),
             },
-            Values::Patterns(policy) => policy.iter().any(|p| p.matches(text)),
+            Values::Patterns(policy) => policy.iter().any(|p| p.matches_known(text, || value.is_ascii())),
             Values::Numbers(policy) => {
                 let request = value.number().ok_or(())?;
                 policy.iter().any(|p| compare(test, request, p))

@@ -44,7 +44,11 @@ pub struct Request {
     service_len: usize,
     /// Whether the name part (after the first `:`) holds another `:`.
     name_has_colon: bool,
+    /// Whether the action is ASCII (wildcards with `?` then match it by bytes).
+    action_ascii: bool,
     resource: Box<str>,
+    /// Whether the resource is ASCII.
+    resource_ascii: bool,
     resource_group: Option<Box<str>>,
     context: Context,
 }
@@ -88,6 +92,16 @@ impl Request {
     /// The resource: an ARN, or `*` for an action without resource-level permission.
     pub fn resource(&self) -> &str {
         &self.resource
+    }
+
+    /// Whether the action is ASCII.
+    pub(crate) fn action_is_ascii(&self) -> bool {
+        self.action_ascii
+    }
+
+    /// Whether the resource is ASCII.
+    pub(crate) fn resource_is_ascii(&self) -> bool {
+        self.resource_ascii
     }
 
     /// The resource group of the target resource, if any.
@@ -263,10 +277,12 @@ impl RequestBuilder {
         let service_len = action_folded.find(':').unwrap_or(action_folded.len());
         let name_has_colon = action_folded.get(service_len + 1..).is_some_and(|n| n.contains(':'));
         Ok(Request {
+            action_ascii: self.action.is_ascii(),
             action: self.action.into(),
             action_folded,
             service_len,
             name_has_colon,
+            resource_ascii: self.resource.is_ascii(),
             resource: self.resource.into(),
             resource_group: self.resource_group.map(Into::into),
             context: Context { entries },
@@ -411,6 +427,8 @@ impl Context {
 #[derive(Debug, Clone)]
 pub struct RequestValue {
     text: Box<str>,
+    /// Whether the text is ASCII (wildcards with `?` then match it by bytes).
+    ascii: bool,
     parsed: OnceLock<Readings>,
 }
 
@@ -425,6 +443,7 @@ struct Readings {
 impl RequestValue {
     fn new(text: String) -> Self {
         RequestValue {
+            ascii: text.is_ascii(),
             text: text.into(),
             parsed: OnceLock::new(),
         }
@@ -442,6 +461,11 @@ impl RequestValue {
     /// The value as text.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Whether the text is ASCII.
+    pub(crate) fn is_ascii(&self) -> bool {
+        self.ascii
     }
 
     /// The value as a decimal, if it is one.
