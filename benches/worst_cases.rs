@@ -205,15 +205,16 @@ fn resource_residues() -> Case {
     )
 }
 
-/// Many stars: `*a*a*…*a*b` (and `…*b*`), 2,047 segments, against 4 KiB of `a`s.
+/// Many stars: `*a*a*…*a*b*` (and `…*b*?`), 2,047 segments, against 4 KiB of `a`s: each `a`
+/// is found at once, and only then is the `b` looked for.
 fn resource_many_segments() -> Case {
     implicit_deny(
         resource_patterns(usize::MAX, |i| {
             let stars = "*a".repeat(2047 - i % 64);
             if i % 2 == 0 {
-                stars + "*b"
-            } else {
                 stars + "*b*"
+            } else {
+                stars + "*b*?"
             }
         }),
         resource_request("a".repeat(limits::RESOURCE_BYTES)),

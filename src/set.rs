@@ -545,8 +545,10 @@ impl CompiledPolicySet {
 impl CompiledPolicySet {
     /// Just the decision of basic evaluation, with the same semantics as
     /// [`CompiledPolicySet::authorize`] (fail-closed included) but no explanation: it allocates
-    /// nothing, stops at the first applicable `Deny`, and skips `Allow` statements once one
-    /// applied. This is the gateway's hot path.
+    /// nothing on the common path (hostile input may make it: a pattern with `?` against a
+    /// non-ASCII value, a segment scanned bit-parallel, a key of more than 8 values), stops at
+    /// the first applicable `Deny`, and skips `Allow` statements once one applied. This is the
+    /// gateway's hot path.
     pub fn decide(&self, request: &Request) -> Decision {
         self.decide_as(request, None)
     }

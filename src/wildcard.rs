@@ -123,9 +123,9 @@ const BUDGET: usize = 2;
 /// Literal text between stars.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Segment {
-    text: Box<str>,
     /// Its literal runs and its runs of `?`, so that a run of `?` is one fixed-length skip rather
-    /// than work per character. A segment without `?` is one literal piece.
+    /// than work per character. A segment without `?` is one literal piece (and a policy may hold
+    /// half a million segments: the text is kept once).
     pieces: Box<[Piece]>,
     /// Whether it holds `?`.
     any_char: bool,
@@ -205,7 +205,6 @@ impl Segment {
             chars += piece.len::<Chars>();
         }
         Segment {
-            text: text.into(),
             pieces: pieces.into(),
             any_char: text.contains('?'),
             anchor: anchor.map(|(_, a)| a),
@@ -244,7 +243,10 @@ impl Segment {
         // The last place the segment may start.
         let last = to.checked_sub(len).filter(|&last| last >= from)?;
         if !self.any_char {
-            let needle = Needle::new(self.text.as_bytes());
+            let Some(Piece::Literal(text, _)) = self.pieces.first() else {
+                return None;
+            };
+            let needle = Needle::new(text.as_bytes());
             return input.find_literal(from, to, &needle).map(|start| start + len);
         }
         let Some(anchor) = self.anchor else {
@@ -556,6 +558,9 @@ impl<'a> Needle<'a> {
             Needle::Long(finder) => finder.find(hay),
             Needle::Short(needle) => {
                 let (&first, rest) = needle.split_first()?;
+                if rest.is_empty() {
+                    return memchr::memchr(first, hay);
+                }
                 let mut at = 0;
                 while let Some(i) = hay.get(at..).and_then(|h| memchr::memchr(first, h)) {
                     let start = at + i;
