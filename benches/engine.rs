@@ -1,5 +1,6 @@
-//! Benchmarks of the engine (divan): reading and compiling policies, one decision on small and
-//! large sets, the pathological wildcard, and the whole chain for a principal.
+//! Benchmarks of the engine (divan): reading and compiling policies (the deepest 1 MiB documents
+//! included), one decision on small and large sets, the pathological wildcard, and the whole
+//! chain for a principal. The worst cases of one decision are in `benches/worst.rs`.
 //!
 //! Run: `cargo bench --bench engine` (figures in the README).
 #![allow(
@@ -14,7 +15,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use divan::Bencher;
-use ram_policy::{Account, CompileOptions, CompiledPolicySet, Detail, Policy, PolicySet, Request, Store};
+use ram_policy::{
+    Account, CompileOptions, CompiledPolicySet, Detail, Policy, PolicySet, Request, Store, MAX_DOCUMENT_BYTES,
+};
 
 #[path = "workload.rs"]
 mod workload;
@@ -81,6 +84,16 @@ mod read_and_compile {
             let p = Policy::parse("max", black_box(&text)).unwrap();
             [p].into_iter().collect::<Result<PolicySet, _>>().unwrap().compile()
         });
+    }
+
+    /// The deepest documents that fit in 1 MiB (`[[[…]]]`, `{"a":{"a":…`, statements in
+    /// statements), each refused with a depth error (`tests/reader_never_panics.rs` checks the
+    /// errors).
+    #[divan::bench(args = ["[", "{\"a\":", "{\"Statement\": ["], sample_count = 20)]
+    fn deepest_1_mib(bencher: Bencher, opener: &str) {
+        let n = (MAX_DOCUMENT_BYTES - 1) / (opener.len() + 1);
+        let text = opener.repeat(n) + &"]".repeat(n);
+        bencher.bench(|| Policy::parse("deep", black_box(&text)).unwrap_err());
     }
 
     #[divan::bench(sample_count = 20)]

@@ -403,7 +403,6 @@ fn a_context_file_with_a_million_values_is_refused_clearly() {
     let dir = scratch("million-context");
     let values: Vec<String> = (0..1_000_000).map(|i| format!("\"v{i}\"")).collect();
     let file = write(&dir, "context.json", &format!("{{\"my:k\": [{}]}}", values.join(",")));
-    let start = std::time::Instant::now();
     let o = ram_policy(&[
         "check",
         "--policy",
@@ -415,7 +414,6 @@ fn a_context_file_with_a_million_values_is_refused_clearly() {
     ]);
     assert_eq!(status(&o), 2);
     assert!(stderr(&o).contains("larger than the 1 MiB limit"), "{}", stderr(&o));
-    assert!(start.elapsed() < std::time::Duration::from_secs(10));
     // The same values on one batch line: that line is refused, the batch goes on.
     let line = format!(
         "{{\"action\": \"ecs:Start\", \"context\": {{\"my:k\": [{}]}}}}\n",

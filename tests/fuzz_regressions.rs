@@ -66,9 +66,9 @@ fn read_policy_crash_17d5e457_errors_in_document_order() {
 
 /// `wildcard` slow-unit-4c1d90eb and slow-unit-610a859c: runs of stars took 15–19 s — in the
 /// fuzz target's exponential reference matcher, not in ours (now a table there). Decoded as the
-/// target decodes them, they match as the table says, at once.
+/// target decodes them, they match as the table says.
 #[test]
-fn wildcard_slow_units_4c1d90eb_610a859c_are_fast() {
+fn wildcard_slow_units_4c1d90eb_610a859c_match_as_the_table_says() {
     for name in ["wildcard-slow-unit-4c1d90eb.bin", "wildcard-slow-unit-610a859c.bin"] {
         let data = std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -78,12 +78,10 @@ fn wildcard_slow_units_4c1d90eb_610a859c_are_fast() {
         .unwrap();
         let (p, s, _, _) = wildcard_table::decode(&data).unwrap();
         let (ps, ss): (String, String) = (p.iter().collect(), s.iter().collect());
-        let start = std::time::Instant::now();
         assert_eq!(
             ram_policy::Pattern::new(&ps).matches(&ss),
             wildcard_table::table(&p, &s),
             "{ps:?} {ss:?}"
         );
-        assert!(start.elapsed() < std::time::Duration::from_millis(100));
     }
 }

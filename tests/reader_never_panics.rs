@@ -1,11 +1,11 @@
 //! The reader and the request builder take untrusted input (SPEC §1, §6, STYLE item 15):
-//! whatever the bytes, `Policy::from_bytes` returns — quickly, deterministically, without
-//! panicking — either a policy or errors that each have a line, a column and a message; and
-//! `Request::builder(..).build()` and evaluation never panic on any strings.
+//! whatever the bytes, `Policy::from_bytes` returns — deterministically, without panicking —
+//! either a policy or errors that each have a line, a column and a message; and
+//! `Request::builder(..).build()` and evaluation never panic on any strings. (How long reading
+//! the deepest documents takes is a benchmark's question: `benches/engine.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -77,9 +77,6 @@ const KINDS: &[PolicyKind] = &[
     PolicyKind::Trust,
 ];
 
-/// Generous: a few KiB must be read in microseconds; this only catches runaway behaviour.
-const TIME_LIMIT: Duration = Duration::from_secs(2);
-
 fn config(cases: u32) -> Config {
     Config {
         cases,
@@ -90,10 +87,7 @@ fn config(cases: u32) -> Config {
 
 /// Reads `bytes` and checks everything that must hold whatever they are.
 fn read(bytes: &[u8], kind: PolicyKind) -> Result<Result<Policy, PolicyErrors>, TestCaseError> {
-    let started = Instant::now();
     let result = Policy::from_bytes("fuzz", "fuzz.json", kind, bytes);
-    let took = started.elapsed();
-    prop_assert!(took < TIME_LIMIT, "reading {} bytes took {took:?}", bytes.len());
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
     match &result {
         Ok(policy) => {
@@ -444,7 +438,7 @@ fn depth_limit_is_exact() {
 }
 
 #[test]
-fn very_deep_documents_return_quickly() {
+fn very_deep_documents_get_one_depth_error() {
     for opener in ["[", "{\"a\":", "{\"Statement\": ["] {
         for closed in [false, true] {
             // As deep as fits in the 1 MiB limit.
@@ -453,9 +447,7 @@ fn very_deep_documents_return_quickly() {
             if closed {
                 text.push_str(&"]".repeat(n));
             }
-            let started = Instant::now();
             let errors = Policy::parse("deep", &text).unwrap_err().errors;
-            assert!(started.elapsed() < TIME_LIMIT);
             assert!(errors.iter().any(|e| is_depth_error(&e.message)), "{errors:?}");
             assert!(errors.len() < 10, "{} errors", errors.len());
         }
@@ -589,9 +581,7 @@ proptest! {
                 prop_assert_eq!(request.resource(), resource.as_deref().unwrap_or("*"));
                 let k_count = context.iter().filter(|(k, _)| k.eq_ignore_ascii_case("k")).count() + k_values.len();
                 prop_assert_eq!(request.context().get("k").len(), k_count);
-                let started = Instant::now();
                 let response = every_operator().authorize(&request, Detail::Deciding);
-                prop_assert!(started.elapsed() < TIME_LIMIT);
                 prop_assert_eq!(response.deciding().is_empty(), response.decision() == Decision::ImplicitDeny);
                 for e in response.errors() {
                     prop_assert!(!e.expected.is_empty());

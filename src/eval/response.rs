@@ -147,8 +147,10 @@ pub enum Unmet {
 #[non_exhaustive]
 pub enum Detail {
     /// The decision and the layer only: the gateway's fast path. It allocates nothing on the
-    /// common path, stops at the first applicable `Deny`, and skips `Allow` statements once one
-    /// applied; the response's deciding statements and errors are empty.
+    /// common path (hostile input may make it: a pattern with `?` against a non-ASCII value, a
+    /// segment scanned bit-parallel, a key of more than 8 values), stops at the first applicable
+    /// `Deny`, and skips `Allow` statements once one applied; the response's deciding statements
+    /// and errors are empty.
     Decision,
     /// The decision, the layer, the statements that decided and the condition errors.
     #[default]

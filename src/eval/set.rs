@@ -430,13 +430,17 @@ impl CompiledStatement {
 
     fn action_matches(&self, request: &Request) -> bool {
         let action = request.action_folded();
-        self.actions.iter().any(|p| p.matches(action)) != self.not_action
+        let ascii = request.action_is_ascii();
+        self.actions.iter().any(|p| p.matches_known(action, || ascii)) != self.not_action
     }
 
     fn resource_matches(&self, request: &Request) -> bool {
         match &self.resources {
             None => true,
-            Some((patterns, negated)) => patterns.iter().any(|p| p.matches(request.resource())) != *negated,
+            Some((patterns, negated)) => {
+                let ascii = request.resource_is_ascii();
+                patterns.iter().any(|p| p.matches_known(request.resource(), || ascii)) != *negated
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::model::request::compare_folded;
 use crate::model::value::{Decimal, Instant, Network};
 use crate::model::wildcard::Pattern;
 use crate::read::diagnostic::Location;
@@ -267,6 +268,10 @@ pub struct Condition {
     pub(crate) values: Values,
     /// Where the key is written.
     pub(crate) location: Location,
+    /// For more than [`FEW`] text values: one index per distinct value, in order (ignoring ASCII
+    /// case for the `…IgnoreCase` operators), so that a key with many request values is looked
+    /// up here rather than the other way round; empty otherwise.
+    pub(crate) text_order: Box<[u32]>,
 }
 
 impl Condition {
@@ -295,3 +300,35 @@ impl Condition {
         self.location
     }
 }
+
+impl Condition {
+    /// The [`Condition::text_order`] of `values` under `operator`.
+    pub(crate) fn text_order(operator: Operator, values: &Values) -> Box<[u32]> {
+        let Values::Text(texts) = values else {
+            return Box::default();
+        };
+        if texts.len() <= FEW {
+            return Box::default();
+        }
+        let folded = operator.test() == Test::EqualsIgnoreCase;
+        let text = |i: &u32| texts.get(*i as usize).map_or("", |t| &**t);
+        let order = |a: &u32, b: &u32| compare_text(folded, text(a), text(b));
+        let mut ids: Vec<u32> = (0..texts.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
+        ids.sort_by(order);
+        ids.dedup_by(|a, b| order(a, b).is_eq());
+        ids.into()
+    }
+}
+
+/// The order of texts for a test of equality: exact, or with ASCII case folded.
+pub(crate) fn compare_text(folded: bool, a: &str, b: &str) -> std::cmp::Ordering {
+    if folded {
+        compare_folded(a, b)
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// Request values up to this many are compared with each policy value; past it, a condition
+/// looks policy values up in the key's sorted values (`Condition::evaluate_many`).
+pub(crate) const FEW: usize = 8;

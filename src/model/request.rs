@@ -99,7 +99,11 @@ pub struct Request {
     service_len: usize,
     /// Whether the name part (after the first `:`) holds another `:`.
     name_has_colon: bool,
+    /// Whether the action is ASCII (wildcards with `?` then match it by bytes).
+    action_ascii: bool,
     resource: Box<str>,
+    /// Whether the resource is ASCII.
+    resource_ascii: bool,
     resource_group: Option<Box<str>>,
     context: Context,
     caller: Option<Caller>,
@@ -160,6 +164,16 @@ impl Request {
     /// The resource: an ARN, or `*` for an action without resource-level permission.
     pub fn resource(&self) -> &str {
         &self.resource
+    }
+
+    /// Whether the action is ASCII.
+    pub(crate) fn action_is_ascii(&self) -> bool {
+        self.action_ascii
+    }
+
+    /// Whether the resource is ASCII.
+    pub(crate) fn resource_is_ascii(&self) -> bool {
+        self.resource_ascii
     }
 
     /// The resource group of the target resource, if any.
@@ -316,6 +330,7 @@ impl RequestBuilder {
                         key: key.into(),
                         key_folded: folded,
                         values: vec![value],
+                        sorted: Indexes::default(),
                     });
                 }
             }
@@ -326,6 +341,7 @@ impl RequestBuilder {
                 key: "acs:CurrentTime".into(),
                 key_folded: "acs:currenttime".into(),
                 values: vec![RequestValue::new(format_instant(at))],
+                sorted: Indexes::default(),
             });
         }
         if let Some(caller) = &self.caller {
@@ -337,6 +353,7 @@ impl RequestBuilder {
                     key: "acs:PrincipalARN".into(),
                     key_folded: PRINCIPAL_ARN.into(),
                     values: vec![RequestValue::new(arn)],
+                    sorted: Indexes::default(),
                 });
             }
         }
@@ -346,10 +363,12 @@ impl RequestBuilder {
         let service_len = action_folded.find(':').unwrap_or(action_folded.len());
         let name_has_colon = action_folded.get(service_len + 1..).is_some_and(|n| n.contains(':'));
         Ok(Request {
+            action_ascii: self.action.is_ascii(),
             action: self.action.into(),
             action_folded,
             service_len,
             name_has_colon,
+            resource_ascii: self.resource.is_ascii(),
             resource: self.resource.into(),
             resource_group: self.resource_group.map(Into::into),
             context: Context { entries },
@@ -455,11 +474,121 @@ pub struct Context {
     entries: Vec<ContextEntry>,
 }
 
+/// One condition key of a request with its values.
 #[derive(Debug, Clone)]
-struct ContextEntry {
+pub(crate) struct ContextEntry {
     key: Box<str>,
     key_folded: Box<str>,
     values: Vec<RequestValue>,
+    /// The values' sorted indexes, each built on first use by a condition over many values.
+    sorted: Indexes,
+}
+
+/// How a condition reads a key's values, for [`ContextEntry::sorted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// As text.
+    Text,
+    /// As text, ignoring ASCII case.
+    FoldedText,
+    /// As decimals.
+    Number,
+    /// As instants.
+    Date,
+    /// As booleans.
+    Bool,
+    /// As IP addresses.
+    Address,
+}
+
+/// A key's values under one reading, for a condition over many values: one value per distinct
+/// reading, sorted, so that a policy value is looked up rather than compared with each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sorted {
+    /// The index of one value per distinct reading, in ascending order of the reading (values
+    /// that do not read are left out).
+    pub(crate) distinct: Box<[u32]>,
+    /// The first value, in request order, that does not read (a condition over it cannot be
+    /// decided).
+    pub(crate) unreadable: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Indexes {
+    text: OnceLock<Sorted>,
+    folded_text: OnceLock<Sorted>,
+    number: OnceLock<Sorted>,
+    date: OnceLock<Sorted>,
+    boolean: OnceLock<Sorted>,
+    address: OnceLock<Sorted>,
+}
+
+impl ContextEntry {
+    /// The values, in request order.
+    pub(crate) fn values(&self) -> &[RequestValue] {
+        &self.values
+    }
+
+    /// The values under `reading`, sorted; built once per request and key.
+    pub(crate) fn sorted(&self, reading: Reading) -> &Sorted {
+        let slot = match reading {
+            Reading::Text => &self.sorted.text,
+            Reading::FoldedText => &self.sorted.folded_text,
+            Reading::Number => &self.sorted.number,
+            Reading::Date => &self.sorted.date,
+            Reading::Bool => &self.sorted.boolean,
+            Reading::Address => &self.sorted.address,
+        };
+        slot.get_or_init(|| Sorted::new(&self.values, reading))
+    }
+}
+
+impl Sorted {
+    fn new(values: &[RequestValue], reading: Reading) -> Sorted {
+        let reads = |v: &RequestValue| match reading {
+            Reading::Text | Reading::FoldedText => true,
+            Reading::Number => v.number().is_some(),
+            Reading::Date => v.date().is_some(),
+            Reading::Bool => v.boolean().is_some(),
+            Reading::Address => v.address().is_some(),
+        };
+        let id = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let unreadable = values.iter().position(|v| !reads(v)).map(id);
+        let mut ids: Vec<u32> = (0..values.len())
+            .filter(|&i| values.get(i).is_some_and(reads))
+            .map(id)
+            .collect();
+        let order = |a: &u32, b: &u32| match (values.get(*a as usize), values.get(*b as usize)) {
+            (Some(a), Some(b)) => compare(reading, a, b),
+            _ => std::cmp::Ordering::Equal,
+        };
+        ids.sort_by(order);
+        ids.dedup_by(|a, b| order(a, b).is_eq());
+        Sorted {
+            distinct: ids.into(),
+            unreadable,
+        }
+    }
+}
+
+/// The order of two request values under `reading` (both must read).
+fn compare(reading: Reading, a: &RequestValue, b: &RequestValue) -> std::cmp::Ordering {
+    match reading {
+        Reading::Text => a.text().cmp(b.text()),
+        Reading::FoldedText => compare_folded(a.text(), b.text()),
+        Reading::Number => a.number().cmp(&b.number()),
+        Reading::Date => a.date().cmp(&b.date()),
+        Reading::Bool => a.boolean().cmp(&b.boolean()),
+        Reading::Address => a.address().cmp(&b.address()),
+    }
+}
+
+/// The order of two texts with ASCII letters folded to lower case: equal exactly when
+/// `eq_ignore_ascii_case` says so.
+pub(crate) fn compare_folded(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 impl Context {
@@ -470,19 +599,21 @@ impl Context {
 
     /// The values of a key already folded to lower case.
     pub(crate) fn get_folded(&self, folded: &str) -> &[RequestValue] {
+        self.entry_folded(folded).map_or(&[], |e| e.values.as_slice())
+    }
+
+    /// The entry of a key already folded to lower case.
+    pub(crate) fn entry_folded(&self, folded: &str) -> Option<&ContextEntry> {
         // Requests carry a handful of keys: a scan that compares lengths first beats a binary
         // search of string comparisons there.
         if self.entries.len() <= 8 {
             return self
                 .entries
                 .iter()
-                .find(|e| e.key_folded.len() == folded.len() && *e.key_folded == *folded)
-                .map_or(&[], |e| e.values.as_slice());
+                .find(|e| e.key_folded.len() == folded.len() && *e.key_folded == *folded);
         }
-        match self.entries.binary_search_by(|e| (*e.key_folded).cmp(folded)) {
-            Ok(i) => self.entries.get(i).map_or(&[], |e| e.values.as_slice()),
-            Err(_) => &[],
-        }
+        let i = self.entries.binary_search_by(|e| (*e.key_folded).cmp(folded)).ok()?;
+        self.entries.get(i)
     }
 
     /// Every key (as first written) with its values, sorted by folded key.
@@ -496,6 +627,8 @@ impl Context {
 #[derive(Debug, Clone)]
 pub struct RequestValue {
     text: Box<str>,
+    /// Whether the text is ASCII (wildcards with `?` then match it by bytes).
+    ascii: bool,
     parsed: OnceLock<Readings>,
 }
 
@@ -510,6 +643,7 @@ struct Readings {
 impl RequestValue {
     fn new(text: String) -> Self {
         RequestValue {
+            ascii: text.is_ascii(),
             text: text.into(),
             parsed: OnceLock::new(),
         }
@@ -527,6 +661,11 @@ impl RequestValue {
     /// The value as text.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Whether the text is ASCII.
+    pub(crate) fn is_ascii(&self) -> bool {
+        self.ascii
     }
 
     /// The value as a decimal, if it is one.

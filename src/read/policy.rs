@@ -771,6 +771,7 @@ impl Lowering<'_> {
             return None;
         }
         Some(Condition {
+            text_order: Condition::text_order(operator.operator, &values),
             operator,
             key: key.text.as_str().into(),
             key_folded: folded.into(),
