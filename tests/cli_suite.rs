@@ -5,63 +5,17 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
-use common::{scratch, status as code, stderr as err, stdout as out, write};
-
-/// Far longer than any of these runs takes, even on a loaded machine: it only stops a run that
-/// would otherwise never end (a link loop) from hanging the test suite.
-const GUARD: Duration = Duration::from_secs(180);
+use common::{finish_guarded, scratch, spawn_in, status as code, stderr as err, stdout as out, write};
 
 /// Runs `ram-policy` in `dir` with `args` and no standard input, killing it if it outlives
-/// [`GUARD`].
+/// the guard (a link loop would otherwise hang the test suite).
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ram-policy"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read both pipes while waiting: a child blocked on a full pipe would look like a hang.
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stdout.read_to_end(&mut bytes);
-        bytes
-    });
-    let err = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr.read_to_end(&mut bytes);
-        bytes
-    });
-    let deadline = Instant::now() + GUARD;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            let text = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
-            let tail: String = text.lines().rev().take(5).collect::<Vec<_>>().join("\n");
-            panic!(
-                "`ram-policy {}` never ended; it was killed. Last lines:\n{tail}",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
+    let mut child = spawn_in(dir, args);
+    drop(child.stdin.take());
+    finish_guarded(child, &format!("`ram-policy {}`", args.join(" ")))
 }
 
 #[cfg(unix)]

@@ -10,60 +10,18 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Output};
 
-use common::{scratch, status, stderr, stdout, write};
-
-/// How long a command may run before it is taken to hang.
-const GUARD: Duration = Duration::from_secs(120);
+use common::{drain, finish_guarded, scratch, spawn_in, status, stderr, stdout, write, GUARD};
 
 fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ram-policy"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    spawn_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
-/// Waits for `child` (its standard input already written or taken), killing it and failing the
-/// test if it outlives [`GUARD`].
-fn finish(mut child: Child, what: &str) -> Output {
-    let out = drain(child.stdout.take());
-    let err = drain(child.stderr.take());
-    let deadline = Instant::now() + GUARD;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {GUARD:?}, killed (it hangs on its input)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-/// Reads a child's output stream to its end on another thread (none: nothing).
-fn drain(stream: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut stream) = stream {
-            let _ = stream.read_to_end(&mut bytes);
-        }
-        bytes
-    })
+fn finish(child: Child, what: &str) -> Output {
+    finish_guarded(child, what)
 }
 
 /// Runs `ram-policy` under the guard. Its standard input stays open and empty while it runs, so

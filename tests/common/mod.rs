@@ -1,9 +1,10 @@
 //! Helpers shared by the command-line tests: run the binary as a user would.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs `ram-policy` with `args` as a user would: in process through the library's command-line
 /// entry point when there is no standard input to feed (fast, and a panic fails the test with
@@ -84,4 +85,58 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.to_string_lossy().into_owned()
+}
+
+/// Far longer than any command of the tests takes, even on a loaded machine: it only stops a run
+/// that would otherwise never end (a FIFO, a link loop) from hanging the test suite.
+pub const GUARD: Duration = Duration::from_secs(180);
+
+/// Starts `ram-policy` in `dir` with `args`, every standard stream piped.
+pub fn spawn_in(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ram-policy"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` (its standard input already written, taken or left open), reading both
+/// pipes meanwhile (a child blocked on a full pipe would look like a hang), and kills it and
+/// fails the test if it outlives [`GUARD`].
+pub fn finish_guarded(mut child: Child, what: &str) -> Output {
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let deadline = Instant::now() + GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
+            let tail: String = text.lines().rev().take(5).collect::<Vec<_>>().join("\n");
+            panic!("{what}: still running after {GUARD:?}, killed (it hangs). Last lines:\n{tail}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// Reads a child's output stream to its end on another thread (none: nothing).
+pub fn drain(stream: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut stream) = stream {
+            let _ = stream.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
