@@ -925,15 +925,7 @@ fn chain_agrees_with_the_reference() {
             decision.as_str()
         );
     }
-    for layer in [
-        Layer::ControlPolicy,
-        Layer::SessionPolicy,
-        Layer::AccountLevelIdentityBasedPolicy,
-        Layer::ResourceGroupLevelIdentityBasedPolicy,
-        Layer::ResourcePolicy,
-        Layer::TrustPolicy,
-        Layer::RootIdentity,
-    ] {
+    for layer in Layer::ALL {
         let n = count(&format!("layer {}", layer.as_str()));
         assert!(
             n * 100 >= total,

@@ -755,17 +755,3 @@ impl SuiteReader<'_> {
         out
     }
 }
-
-fn parse_layer(text: &str) -> Option<Layer> {
-    [
-        Layer::ControlPolicy,
-        Layer::SessionPolicy,
-        Layer::AccountLevelIdentityBasedPolicy,
-        Layer::ResourceGroupLevelIdentityBasedPolicy,
-        Layer::ResourcePolicy,
-        Layer::TrustPolicy,
-        Layer::RootIdentity,
-    ]
-    .into_iter()
-    .find(|l| l.as_str() == text)
-}

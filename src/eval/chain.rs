@@ -34,6 +34,22 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// Every layer, in chain order.
+    pub const ALL: [Layer; 7] = [
+        Layer::ControlPolicy,
+        Layer::SessionPolicy,
+        Layer::AccountLevelIdentityBasedPolicy,
+        Layer::ResourceGroupLevelIdentityBasedPolicy,
+        Layer::ResourcePolicy,
+        Layer::TrustPolicy,
+        Layer::RootIdentity,
+    ];
+
+    /// The layer of a name as in JSON output (`ControlPolicy`, ...).
+    pub fn from_name(name: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.as_str() == name)
+    }
+
     /// The layer's name, as in JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
