@@ -673,7 +673,7 @@ impl SuiteReader<'_> {
                 }
                 "layer" => {
                     let text = self.string(value, "`layer`");
-                    layer = text.as_deref().and_then(parse_layer);
+                    layer = text.as_deref().and_then(Layer::from_name);
                     if layer.is_none() {
                         if let Some(t) = text {
                             self.error(value.span, format!("unknown layer `{t}`"));
